@@ -39,6 +39,117 @@ pub enum Command {
     /// keys the version does not have, and the raw and effective blake3 hashes.
     #[command(after_help = EXIT_STATUS_HELP)]
     Show(ShowArgs),
+
+    /// Check the absolute security posture of one registry config (no baseline): no or
+    /// `silly` auth, sample credentials, TLS off or weak, debug listener exposed, deletes on,
+    /// S3 in clear or public, audit turned down, plaintext secrets, unknown keys, env
+    /// variables that blank sections, are ignored or would crash the registry.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Lint(LintArgs),
+
+    /// Compare a deployed config with its baseline: every change classified (rule id,
+    /// severity, weakens or strengthens), plus the posture findings that are new in the
+    /// deployed config, and a redacted unified diff.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Diff(DiffArgs),
+
+    /// List every rule: id, slug, category, default severity, title.
+    Rules(RulesArgs),
+
+    /// Explain one rule: why it matters and how to fix it.
+    Explain {
+        /// Rule id (RD-AUTH-001) or slug (auth-disabled).
+        rule: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Human,
+    Json,
+    Sarif,
+    Markdown,
+}
+
+/// Options shared by commands that produce a report.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Output format: human, json (the versioned Report), sarif (2.1.0), markdown.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Lowest severity that fails the run (exit status 1): info, low, medium, high, critical.
+    #[arg(long, value_name = "SEVERITY", default_value = "low")]
+    pub fail_on: String,
+
+    /// Waivers file (YAML): rule, path glob, optional target, required reason, optional expires.
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+
+    /// The date waivers expire against (YYYY-MM-DD; default today, UTC).
+    #[arg(long, value_name = "DATE", hide = true)]
+    pub today: Option<String>,
+
+    /// Registry release line whose rules apply: 2.8, 3.0 or 3.1 (3.1 also covers main).
+    #[arg(long, value_name = "VERSION", default_value = "3.1")]
+    pub registry_version: String,
+
+    /// Largest config accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = regdrift::registry::yaml::DEFAULT_MAX_BYTES)]
+    pub max_config_size: usize,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LintArgs {
+    /// The registry config file (config.yml).
+    pub config: PathBuf,
+
+    #[command(flatten)]
+    pub env: EnvArgs,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DiffArgs {
+    /// The approved baseline config.
+    pub baseline: PathBuf,
+
+    /// The deployed config.
+    pub deployed: PathBuf,
+
+    /// Environment of the deployed registry.
+    #[command(flatten)]
+    pub env: EnvArgs,
+
+    /// Env file of the baseline (KEY=VALUE lines); repeatable.
+    #[arg(long = "baseline-env-file", value_name = "FILE")]
+    pub baseline_env_files: Vec<PathBuf>,
+
+    /// Leave the redacted unified diff out of the human output.
+    #[arg(long)]
+    pub no_text_diff: bool,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
 }
 
 /// Where the registry's environment comes from.

@@ -6,6 +6,11 @@
 //! runs with, the way the registry itself reads it; [`show`] reports it.
 #![forbid(unsafe_code)]
 
+pub mod drift;
 pub mod error;
+pub mod evaluate;
+pub mod policy;
 pub mod registry;
+pub mod report;
+pub mod rules;
 pub mod show;

@@ -10,16 +10,28 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 
-use cli::{Cli, Command, EnvArgs, EnvDialect, ShowArgs, ShowFormat};
+use cli::{
+    Cli, Command, DiffArgs, EnvArgs, EnvDialect, LintArgs, ReportArgs, ReportFormat, RulesArgs,
+    RulesFormat, ShowArgs, ShowFormat,
+};
+use regdrift::evaluate;
+use regdrift::policy::{Date, Waivers};
+use regdrift::registry::EffectiveConfig;
 use regdrift::registry::envfile::{self, Dialect, EnvVar};
 use regdrift::registry::redact::Digester;
 use regdrift::registry::{self, BuildOptions, Version};
+use regdrift::report::{self, Report};
+use regdrift::rules::{self, Severity};
 use regdrift::show::{self, ShowReport};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Show(args) => run_show(&args),
+        Command::Lint(args) => run_lint(&args),
+        Command::Diff(args) => run_diff(&args),
+        Command::Rules(args) => run_rules(&args),
+        Command::Explain { rule } => run_explain(&rule),
     };
     match result {
         Ok(code) => code,
@@ -37,16 +49,28 @@ fn use_color(to_file: bool) -> bool {
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-fn collect_env(args: &EnvArgs) -> Result<Vec<EnvVar>> {
-    let dialect = match args.env_dialect {
+fn dialect(d: EnvDialect) -> Dialect {
+    match d {
         EnvDialect::Docker => Dialect::Docker,
         EnvDialect::Systemd => Dialect::Systemd,
-    };
+    }
+}
+
+fn collect_env(args: &EnvArgs) -> Result<Vec<EnvVar>> {
     let mut vars = Vec::new();
     if let Some(pid) = args.env_from_pid {
         vars.extend(envfile::read_proc_environ(pid)?.vars);
     }
-    for f in &args.env_files {
+    vars.extend(read_env_files(&args.env_files, dialect(args.env_dialect))?);
+    for e in &args.env {
+        vars.push(envfile::parse_cli_env(e)?);
+    }
+    Ok(envfile::effective_env(&vars))
+}
+
+fn read_env_files(files: &[std::path::PathBuf], dialect: Dialect) -> Result<Vec<EnvVar>> {
+    let mut vars = Vec::new();
+    for f in files {
         let parsed = envfile::read_env_file(f, dialect)?;
         for note in &parsed.notes {
             eprintln!("regdrift: note: {note}");
@@ -58,10 +82,7 @@ fn collect_env(args: &EnvArgs) -> Result<Vec<EnvVar>> {
         }
         vars.extend(parsed.vars);
     }
-    for e in &args.env {
-        vars.push(envfile::parse_cli_env(e)?);
-    }
-    Ok(envfile::effective_env(&vars))
+    Ok(vars)
 }
 
 fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<()> {
@@ -99,5 +120,135 @@ fn run_show(args: &ShowArgs) -> Result<ExitCode> {
         ShowFormat::Yaml => serde_yaml::to_string(&report)?,
     };
     write_output(args.output.as_deref(), &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn load_config(path: &std::path::Path, vars: &[EnvVar], r: &ReportArgs) -> Result<EffectiveConfig> {
+    let version: Version = r.registry_version.parse().map_err(anyhow::Error::msg)?;
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut opts = BuildOptions {
+        version,
+        ..BuildOptions::default()
+    };
+    opts.load.max_bytes = r.max_config_size;
+    Ok(registry::build(
+        &bytes,
+        &path.display().to_string(),
+        vars,
+        &opts,
+    )?)
+}
+
+fn policy(r: &ReportArgs) -> Result<(Severity, Waivers)> {
+    let fail_on: Severity = r.fail_on.parse().map_err(anyhow::Error::msg)?;
+    let today = match &r.today {
+        Some(t) => Date::parse(t)
+            .ok_or_else(|| anyhow::anyhow!("--today {t:?} is not a date; write YYYY-MM-DD"))?,
+        None => Date::today(),
+    };
+    let waivers = match &r.waivers {
+        Some(p) => Waivers::load(p, today)?,
+        None => Waivers::none(),
+    };
+    Ok((fail_on, waivers))
+}
+
+fn emit(report: &Report, r: &ReportArgs, with_diff: bool) -> Result<ExitCode> {
+    let text = match r.format {
+        ReportFormat::Human => report::human::render(
+            report,
+            show::Style {
+                color: use_color(r.output.is_some()),
+            },
+            with_diff,
+        ),
+        ReportFormat::Json => serde_json::to_string_pretty(report)? + "\n",
+        ReportFormat::Sarif => serde_json::to_string_pretty(&report::sarif::render(report))? + "\n",
+        ReportFormat::Markdown => {
+            report::markdown::render(report, report::markdown::GITHUB_BODY_LIMIT)
+        }
+    };
+    write_output(r.output.as_deref(), &text)?;
+    Ok(ExitCode::from(report.summary.exit_code))
+}
+
+fn with_meta(
+    mut t: regdrift::report::TargetReport,
+    waivers: &Waivers,
+) -> regdrift::report::TargetReport {
+    t.findings.extend(waivers.meta_findings());
+    t
+}
+
+fn run_lint(args: &LintArgs) -> Result<ExitCode> {
+    let (fail_on, waivers) = policy(&args.report)?;
+    let vars = collect_env(&args.env)?;
+    let cfg = load_config(&args.config, &vars, &args.report)?;
+    let digester = Digester::from_env();
+    let target = args.config.display().to_string();
+    let t = with_meta(evaluate::lint(&target, &cfg, &digester, &waivers), &waivers);
+    emit(&Report::new("lint", vec![t], fail_on), &args.report, false)
+}
+
+fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
+    let (fail_on, waivers) = policy(&args.report)?;
+    let vars = collect_env(&args.env)?;
+    let base_vars = envfile::effective_env(&read_env_files(
+        &args.baseline_env_files,
+        dialect(args.env.env_dialect),
+    )?);
+    let base = load_config(&args.baseline, &base_vars, &args.report)?;
+    let dep = load_config(&args.deployed, &vars, &args.report)?;
+    let digester = Digester::from_env();
+    let target = args.deployed.display().to_string();
+    let t = with_meta(
+        evaluate::diff(&target, &base, &dep, &digester, &waivers),
+        &waivers,
+    );
+    emit(
+        &Report::new("diff", vec![t], fail_on),
+        &args.report,
+        !args.no_text_diff,
+    )
+}
+
+fn run_rules(args: &RulesArgs) -> Result<ExitCode> {
+    let text = match args.format {
+        RulesFormat::Json => serde_json::to_string_pretty(rules::RULES)? + "\n",
+        RulesFormat::Text => rules::RULES
+            .iter()
+            .map(|r| {
+                format!(
+                    "{:<14} {:<32} {:<15} {:<9} {}\n",
+                    r.id,
+                    r.slug,
+                    r.category.as_str(),
+                    r.severity.as_str(),
+                    r.title
+                )
+            })
+            .collect(),
+    };
+    write_output(None, &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_explain(id: &str) -> Result<ExitCode> {
+    let r = rules::rule(id)
+        .ok_or_else(|| anyhow::anyhow!("no rule {id:?}; `regdrift rules` lists them"))?;
+    let text = format!(
+        "{} {} ({}, {}, {:?})\n\n{}\n\nWhy it matters: {}\n\nHow to fix: {}\n\nHow to waive: add to a waivers file\n  waivers:\n    - rule: {}\n      path: \"<key path glob>\"\n      reason: \"<why this is accepted>\"\n      expires: <YYYY-MM-DD>\n\nReferences: {}\n",
+        r.id,
+        r.slug,
+        r.category.as_str(),
+        r.severity,
+        r.kind,
+        r.title,
+        r.why,
+        r.fix,
+        r.id,
+        r.references.join(", ")
+    );
+    write_output(None, &text)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -160,15 +160,34 @@ impl Decoder {
         }
     }
 
+    /// True when messages about `path` must not quote the value written there: secret keys,
+    /// URLs that may embed credentials, and any text that looks like it carries userinfo.
+    fn must_redact(&self, path: &str, node: &Node) -> bool {
+        let schema = super::schema::schema(self.version);
+        let secret = super::redact::secrecy_at(schema, path) != super::redact::Secrecy::Public;
+        let credential_like = path
+            .rsplit('.')
+            .next()
+            .is_some_and(super::redact::credential_like);
+        let text_risky = node
+            .as_scalar()
+            .is_some_and(|s| s.text.contains('@') || s.text.contains(' '));
+        secret || credential_like || text_risky
+    }
+
     fn type_error(&mut self, node: &Node, ty: Ty, path: &str) {
+        let what = if self.must_redact(path, node) {
+            format!(
+                "a {} value (redacted)",
+                node.kind_name().trim_start_matches("!!")
+            )
+        } else {
+            tag_name(node)
+        };
         self.startup_errors.push(StartupError {
             path: path.to_string(),
             origin: Origin::file(node.pos),
-            message: format!(
-                "cannot unmarshal {} into {}",
-                tag_name(node),
-                go_type_name(ty)
-            ),
+            message: format!("cannot unmarshal {what} into {}", go_type_name(ty)),
         });
     }
 
@@ -249,6 +268,14 @@ impl Decoder {
         match result {
             Ok(v) => Some(v),
             Err(msg) => {
+                let msg = if self.must_redact(path, node) {
+                    format!(
+                        "the value (redacted) cannot be decoded into {}",
+                        go_type_name(ty)
+                    )
+                } else {
+                    msg
+                };
                 self.error(node.pos, path, msg);
                 None
             }
@@ -517,6 +544,11 @@ impl Decoder {
             NodeKind::Scalar(s) => match resolve::resolve(&s.text, s.style, s.tag.as_deref()) {
                 Ok(v) => VNode::new(scalar_value(v), origin),
                 Err(msg) => {
+                    let msg = if self.must_redact(path, node) {
+                        "the value (redacted) does not fit its YAML tag".to_string()
+                    } else {
+                        msg
+                    };
                     self.error(node.pos, path, msg);
                     VNode::new(Value::Str(s.text.clone()), origin)
                 }

@@ -594,9 +594,7 @@ fn canonical_node(
         if v.is_zero() {
             return None;
         }
-        let text = serde_json::to_string(&canonical_node(v, schema, Secrecy::Public, d))
-            .unwrap_or_default();
-        return Some(J::String(format!("secret:{}", d.digest(&text))));
+        return Some(J::String(format!("secret:{}", secret_digest(v, schema, d))));
     }
     match &v.value {
         Value::Map(kind, entries) => {
@@ -641,6 +639,19 @@ fn canonical_node(
     }
 }
 
+/// The keyed digest of a secret value (a scalar or a whole secret section): changes whenever
+/// any part of the value changes, says nothing about the value without the key.
+pub fn secret_digest(v: &VNode, schema: Option<&SchemaNode>, d: &Digester) -> String {
+    let text = match &v.value {
+        Value::Map(..) | Value::List(_) => {
+            serde_json::to_string(&canonical_node(v, schema, Secrecy::Public, d))
+                .unwrap_or_default()
+        }
+        other => scalar_digest_text(other),
+    };
+    d.digest(&text)
+}
+
 /// One leaf of the effective config.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FlatEntry {
@@ -666,20 +677,12 @@ fn flatten_into(
     let is_container =
         matches!(v.value, Value::Map(..)) || (matches!(v.value, Value::List(_)) && !scalar_list);
     if sec == Secrecy::Secret || !is_container || v.is_zero() {
-        if path.is_empty() {
+        // An empty struct is Go's zero value, the same as absent.
+        if path.is_empty() || matches!(&v.value, Value::Map(MapKind::Struct, e) if e.is_empty()) {
             return;
         }
         let secret = sec == Secrecy::Secret && !v.is_zero();
-        let digest = secret.then(|| {
-            let text = match &v.value {
-                Value::Map(..) | Value::List(_) => {
-                    serde_json::to_string(&canonical_node(v, schema, Secrecy::Public, d))
-                        .unwrap_or_default()
-                }
-                other => scalar_digest_text(other),
-            };
-            d.digest(&text)
-        });
+        let digest = secret.then(|| secret_digest(v, schema, d));
         out.push(FlatEntry {
             path: path.to_string(),
             value: redact::display_with(v, sec, schema),

@@ -77,8 +77,9 @@ pub struct EnvOutcome {
 
 const PREFIX: &str = "REGISTRY_";
 
-/// Well-known `REGISTRY_`-prefixed variables that are not configuration.
-fn not_config_reason(name: &str) -> Option<&'static str> {
+/// Well-known `REGISTRY_`-prefixed variables that are not configuration (config path,
+/// Kubernetes service links): the reason they are harmless, or `None`.
+pub fn not_config_reason(name: &str) -> Option<&'static str> {
     if name == "REGISTRY_CONFIGURATION_PATH" {
         return Some("names the config file; the registry warns and ignores it as an override");
     }

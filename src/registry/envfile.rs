@@ -492,7 +492,7 @@ fn parse_docker(text: &[u8], path: &Path, out: &mut ParsedEnv) -> Result<(), Env
                 || (value.starts_with('\'') && value.ends_with('\'')));
         if quoted {
             out.notes.push(format!(
-                "{}: the value of {key} keeps its quotes ({value:?}), because docker run \
+                "{}: the value of {key} keeps its quotes (they are part of the value), because docker run \
                  --env-file takes values literally; remove the quotes, or use the systemd dialect \
                  if systemd reads this file",
                 here()
