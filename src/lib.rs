@@ -6,6 +6,7 @@
 //! runs with, the way the registry itself reads it; [`show`] reports it.
 #![forbid(unsafe_code)]
 
+pub mod baseline;
 pub mod drift;
 pub mod error;
 pub mod evaluate;
