@@ -48,11 +48,25 @@ pub fn locate(cfg: &EffectiveConfig, p: &str) -> Location {
             col: u.pos.col,
         };
     }
-    if let Some(e) = cfg
-        .env
-        .iter()
-        .find(|e| matches!(&e.outcome, Outcome::WouldCrash { path, .. } if path == p))
-    {
+    if let Some(n) = cfg.version_notes.iter().find(|n| n.path == p) {
+        return Location::File {
+            path: cfg.source.clone(),
+            line: n.pos.line,
+            col: n.pos.col,
+        };
+    }
+    if let Some(d) = cfg.duplicates.iter().find(|d| d.path == p) {
+        return Location::File {
+            path: cfg.source.clone(),
+            line: d.last.line,
+            col: d.last.col,
+        };
+    }
+    let env_made = |path: &str| path == p || path.starts_with(&format!("{p}."));
+    if let Some(e) = cfg.env.iter().find(|e| match &e.outcome {
+        Outcome::WouldCrash { path, .. } | Outcome::Nondeterministic { path, .. } => env_made(path),
+        _ => false,
+    }) {
         return env_location(cfg, &e.var);
     }
     let node = path::get(&cfg.root, p).unwrap_or_else(|| path::nearest(&cfg.root, p));

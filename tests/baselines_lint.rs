@@ -4,19 +4,33 @@
 use std::process::Command;
 
 fn random_secret() -> String {
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    blake3::hash(format!("{seed}{}", std::process::id()).as_bytes()).to_hex().to_string()
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    blake3::hash(format!("{seed}{}", std::process::id()).as_bytes())
+        .to_hex()
+        .to_string()
 }
 
 fn lint(file: &str, version: &str) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_regdrift"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["lint", file, "--registry-version", version, "--fail-on", "low"])
+        .args([
+            "lint",
+            file,
+            "--registry-version",
+            version,
+            "--fail-on",
+            "low",
+        ])
         .arg("--env")
         .arg(format!("REGISTRY_HTTP_SECRET={}", random_secret()))
         .output()
         .expect("regdrift runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 #[test]

@@ -33,7 +33,9 @@
 
 pub mod error;
 pub mod git;
+pub mod init;
 pub mod policy;
+pub mod sign;
 pub mod signers;
 pub mod sshsig;
 pub mod time;

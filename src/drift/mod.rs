@@ -192,7 +192,15 @@ fn walk(
             let is = redact::item_secrecy(schema, sec);
             for (i, item) in items.iter().enumerate() {
                 let id = identity(&strip_ids(path), item).unwrap_or_else(|| format!("[{i}]"));
-                walk(out, &format!("{path}{id}"), item, elem, is, d, false);
+                walk(
+                    out,
+                    &format!("{path}{id}"),
+                    item,
+                    elem.map(|e| e.for_item(item)),
+                    is,
+                    d,
+                    false,
+                );
             }
         }
         _ => {

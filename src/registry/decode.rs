@@ -589,15 +589,10 @@ fn named_item_schema(elem: &SchemaNode, item: &Node) -> Option<SchemaNode> {
     let name = pairs.iter().find_map(|(k, v)| {
         (k.as_scalar()?.text == "name").then(|| v.as_scalar().map(|s| s.text.clone()))?
     })?;
-    let named = elem.by_name.iter().find(|(n, _)| *n == name)?;
-    let mut schema = elem.clone();
-    if let (Some(opts), Some(known)) = (
-        schema.fields.iter_mut().find(|(k, _)| k == "options"),
-        named.1.field("options"),
-    ) {
-        opts.1.fields = known.fields.clone();
-    }
-    Some(schema)
+    elem.by_name
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, s)| s.clone())
 }
 
 static ANY: SchemaNode = SchemaNode::leaf(Ty::Any);

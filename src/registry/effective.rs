@@ -617,7 +617,9 @@ fn canonical_node(
             Some(J::Array(
                 items
                     .iter()
-                    .map(|i| canonical_node(i, elem, s, d).unwrap_or(J::Null))
+                    .map(|i| {
+                        canonical_node(i, elem.map(|e| e.for_item(i)), s, d).unwrap_or(J::Null)
+                    })
                     .collect(),
             ))
         }
@@ -716,7 +718,14 @@ fn flatten_into(
             let s = redact::item_secrecy(schema, sec);
             let elem = schema.and_then(|s| s.elem.as_deref());
             for (i, item) in items.iter().enumerate() {
-                flatten_into(out, &format!("{path}[{i}]"), item, elem, s, d);
+                flatten_into(
+                    out,
+                    &format!("{path}[{i}]"),
+                    item,
+                    elem.map(|e| e.for_item(item)),
+                    s,
+                    d,
+                );
             }
         }
         _ => {}

@@ -267,7 +267,7 @@ fn write_display(out: &mut String, v: &VNode, secrecy: Secrecy, schema: Option<&
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_display(out, item, s, elem);
+                write_display(out, item, s, elem.map(|e| e.for_item(item)));
             }
             out.push(']');
         }

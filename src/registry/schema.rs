@@ -83,6 +83,18 @@ impl SchemaNode {
         }
     }
 
+    /// The schema of one list item under this list-element schema: for a named middleware
+    /// entry, the schema that knows that middleware's options; otherwise `self`.
+    pub fn for_item(&self, item: &crate::registry::value::VNode) -> &SchemaNode {
+        if self.by_name.is_empty() {
+            return self;
+        }
+        item.get("name")
+            .and_then(|n| n.as_str())
+            .and_then(|name| self.by_name.iter().find(|(n, _)| n == name))
+            .map_or(self, |(_, s)| s)
+    }
+
     /// The field or known key `name`.
     pub fn field(&self, name: &str) -> Option<&SchemaNode> {
         self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v)
@@ -313,7 +325,21 @@ fn fix_middleware(node: &mut SchemaNode) {
         field.ty = Ty::List;
         let mut elem = item.clone();
         elem.path = format!("{}[]", field.path);
-        elem.by_name = by_name;
+        // Each named entry becomes a whole item schema whose options know that middleware's keys.
+        elem.by_name = by_name
+            .into_iter()
+            .map(|(name, named)| {
+                let mut full = item.clone();
+                full.path = format!("{}[name={name}]", field.path);
+                if let (Some(opts), Some(known)) = (
+                    full.fields.iter_mut().find(|(k, _)| k == "options"),
+                    named.field("options"),
+                ) {
+                    opts.1.fields = known.fields.clone();
+                }
+                (name, full)
+            })
+            .collect();
         field.elem = Some(Box::new(elem));
     }
     node.elem = Some(Box::new(star));

@@ -103,7 +103,11 @@ pub fn posture(c: &Ctx<'_>, out: &mut Vec<Hit>) {
             ),
         ));
     }
-    ineffective_booleans(&c.cfg.root, Some(c.cfg.schema()), "", out);
+    let mut bools = Vec::new();
+    ineffective_booleans(&c.cfg.root, Some(c.cfg.schema()), "", &mut bools);
+    // Keys whose consumer panics on a non-bool are RD-AVL-003 (would not start) instead.
+    bools.retain(|h| !c.cfg.startup_errors.iter().any(|e| e.path == h.path));
+    out.extend(bools);
 }
 
 fn join(path: &str, key: &str) -> String {
@@ -145,12 +149,10 @@ fn ineffective_booleans(v: &VNode, schema: Option<&SchemaNode>, path: &str, out:
         }
         Value::List(items) => {
             for (i, item) in items.iter().enumerate() {
-                ineffective_booleans(
-                    item,
-                    schema.and_then(|s| s.elem.as_deref()),
-                    &format!("{path}[{i}]"),
-                    out,
-                );
+                let elem = schema
+                    .and_then(|s| s.elem.as_deref())
+                    .map(|e| e.for_item(item));
+                ineffective_booleans(item, elem, &format!("{path}[{i}]"), out);
             }
         }
         _ => {}

@@ -164,7 +164,10 @@ impl<'a> Ctx<'a> {
                         .get(field)
                         .and_then(VNode::as_str)
                         .filter(|s| !s.is_empty())
-                        .map_or_else(|| format!("[{i}]"), |v| format!("[{field}={v}]"));
+                        .map_or_else(
+                            || format!("[{i}]"),
+                            |v| format!("[{field}={}]", redact::redact_url(v)),
+                        );
                     (format!("{list}{id}"), it)
                 })
                 .collect(),

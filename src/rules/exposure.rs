@@ -64,15 +64,23 @@ fn header<'a>(c: &Ctx<'a>, name: &str) -> Option<&'a crate::registry::value::VNo
 }
 
 pub fn drift(b: &Ctx<'_>, d: &Ctx<'_>, out: &mut Vec<Hit>) {
-    if let (Some(x), Some(y)) = (b.str("http.addr"), d.str("http.addr"))
+    // An unset http.addr listens on every interface (with a random port).
+    if let Some(x) = b.str("http.addr")
         && is_loopback_host(listen_host(x))
-        && !is_loopback_host(listen_host(y))
     {
-        out.push(Hit::new(
-            "RD-EXP-003",
-            "http.addr",
-            format!("http.addr widened from {x} to {y}"),
-        ));
+        let y = d.str("http.addr").unwrap_or("");
+        if !is_loopback_host(listen_host(y)) {
+            let shown = if y.is_empty() {
+                "unset (every interface)"
+            } else {
+                y
+            };
+            out.push(Hit::new(
+                "RD-EXP-003",
+                "http.addr",
+                format!("http.addr widened from {x} to {shown}"),
+            ));
+        }
     }
     let (x, y) = (b.str("http.host"), d.str("http.host"));
     if x != y && x.map(url_host) != y.map(url_host) {
