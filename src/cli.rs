@@ -56,6 +56,10 @@ pub enum Command {
     /// List every rule: id, slug, category, default severity, title.
     Rules(RulesArgs),
 
+    /// Signed baselines kept in git: verify one, create one from a deployed config, sign one.
+    #[command(subcommand)]
+    Baseline(BaselineCmd),
+
     /// Explain one rule: why it matters and how to fix it.
     Explain {
         /// Rule id (RD-AUTH-001) or slug (auth-disabled).
@@ -135,8 +139,130 @@ pub struct DiffArgs {
     #[arg(long)]
     pub no_text_diff: bool,
 
+    /// Read BASELINE from this git repository (BASELINE is then a path inside it) and use it
+    /// only if its signatures verify against --allowed-signers.
+    #[arg(long, value_name = "DIR")]
+    pub baseline_repo: Option<PathBuf>,
+
+    /// Branch, tag or commit to read the baseline at (with --baseline-repo).
+    #[arg(long, value_name = "REF", default_value = "HEAD")]
+    pub baseline_ref: String,
+
+    #[command(flatten)]
+    pub trust: TrustArgs,
+
+    /// Use the baseline even if it is not signed (first trials only): prints a warning on
+    /// every run and marks the report so no remediation is made from it.
+    #[arg(long)]
+    pub allow_unsigned: bool,
+
     #[command(flatten)]
     pub report: ReportArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCmd {
+    /// Verify a baseline file in a git repository against allowed signers kept outside it:
+    /// the commit that last changed the file and the ref's commit must carry valid SSH
+    /// signatures (policy configurable), and a detached `<file>.sig` must verify if present.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Verify(BaselineVerifyArgs),
+
+    /// Write a clean baseline from a deployed config: the effective config (env applied),
+    /// secrets replaced by the env variables that must supply them, lint findings as comments.
+    Init(BaselineInitArgs),
+
+    /// Sign a baseline file (detached SSH signature, namespace `regdrift-baseline`), the same
+    /// format as `ssh-keygen -Y sign -n regdrift-baseline -f KEY FILE`.
+    Sign(BaselineSignArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RequireSigned {
+    /// The commit that last changed the baseline file.
+    FileCommit,
+    /// The commit the ref points at.
+    Head,
+    /// Both (default).
+    Both,
+    /// No commit signature; only with `--detached required`.
+    Neither,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DetachedMode {
+    Required,
+    Optional,
+    Ignored,
+}
+
+/// How a baseline from git is trusted.
+#[derive(Debug, Clone, Args)]
+pub struct TrustArgs {
+    /// Allowed signers file (OpenSSH format), kept outside the baseline repository.
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
+
+    /// Which commits must be signed by an allowed signer.
+    #[arg(long, value_enum, default_value_t = RequireSigned::Both)]
+    pub require_signed: RequireSigned,
+
+    /// Detached signature `<file>.sig`: required, optional (verified when present), ignored.
+    #[arg(long, value_enum, default_value_t = DetachedMode::Optional)]
+    pub detached: DetachedMode,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BaselineVerifyArgs {
+    /// Path of the baseline file inside the repository.
+    pub path: String,
+
+    /// The baseline repository (a local git checkout or bare repository).
+    #[arg(long, value_name = "DIR")]
+    pub repo: PathBuf,
+
+    /// Branch, tag or commit to read the baseline at.
+    #[arg(long = "ref", value_name = "REF", default_value = "HEAD")]
+    pub rev: String,
+
+    #[command(flatten)]
+    pub trust: TrustArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BaselineInitArgs {
+    /// The deployed config to start from.
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+
+    #[command(flatten)]
+    pub env: EnvArgs,
+
+    /// Registry release line: 2.8, 3.0 or 3.1.
+    #[arg(long, value_name = "VERSION", default_value = "3.1")]
+    pub registry_version: String,
+
+    /// Where to write the baseline.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BaselineSignArgs {
+    /// The baseline file to sign.
+    pub file: PathBuf,
+
+    /// OpenSSH private key (unencrypted; for a passphrase-protected key use ssh-keygen -Y sign).
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+
+    /// Where to write the signature (default: FILE.sig).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

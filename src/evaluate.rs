@@ -169,6 +169,7 @@ pub fn lint(target: &str, cfg: &EffectiveConfig, d: &Digester, waivers: &Waivers
     TargetReport {
         name: target.into(),
         status: Status::Checked,
+        baseline_trust: None,
         baseline: None,
         deployed: Some(config_info(cfg, d)),
         findings,
@@ -262,6 +263,7 @@ pub fn diff(
     TargetReport {
         name: target.into(),
         status: Status::Checked,
+        baseline_trust: None,
         baseline: Some(config_info(base, d)),
         deployed: Some(config_info(dep, d)),
         findings,

@@ -11,8 +11,12 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use cli::{
-    Cli, Command, DiffArgs, EnvArgs, EnvDialect, LintArgs, ReportArgs, ReportFormat, RulesArgs,
-    RulesFormat, ShowArgs, ShowFormat,
+    BaselineCmd, BaselineInitArgs, BaselineSignArgs, BaselineVerifyArgs, Cli, Command,
+    DetachedMode, DiffArgs, EnvArgs, EnvDialect, LintArgs, ReportArgs, ReportFormat, RequireSigned,
+    RulesArgs, RulesFormat, ShowArgs, ShowFormat, TrustArgs,
+};
+use regdrift::baseline::{
+    AllowedSigners, BaselineRepo, Detached, SignedCommits, TrustPolicy, VerifiedBaseline,
 };
 use regdrift::evaluate;
 use regdrift::policy::{Date, Waivers};
@@ -20,6 +24,7 @@ use regdrift::registry::EffectiveConfig;
 use regdrift::registry::envfile::{self, Dialect, EnvVar};
 use regdrift::registry::redact::Digester;
 use regdrift::registry::{self, BuildOptions, Version};
+use regdrift::report::TrustInfo;
 use regdrift::report::{self, Report};
 use regdrift::rules::{self, Severity};
 use regdrift::show::{self, ShowReport};
@@ -31,6 +36,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => run_lint(&args),
         Command::Diff(args) => run_diff(&args),
         Command::Rules(args) => run_rules(&args),
+        Command::Baseline(cmd) => run_baseline(cmd),
         Command::Explain { rule } => run_explain(&rule),
     };
     match result {
@@ -197,19 +203,217 @@ fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
         &args.baseline_env_files,
         dialect(args.env.env_dialect),
     )?);
-    let base = load_config(&args.baseline, &base_vars, &args.report)?;
+    let (base, trust) = match &args.baseline_repo {
+        Some(repo) => {
+            let baseline_path = args.baseline.display().to_string();
+            let (bytes, trust) = baseline_from_git(
+                repo,
+                &args.baseline_ref,
+                &baseline_path,
+                &args.trust,
+                args.allow_unsigned,
+            )?;
+            let label = format!("{}@{}:{}", repo.display(), args.baseline_ref, baseline_path);
+            (
+                build_config(&bytes, &label, &base_vars, &args.report)?,
+                Some(trust),
+            )
+        }
+        None => (load_config(&args.baseline, &base_vars, &args.report)?, None),
+    };
     let dep = load_config(&args.deployed, &vars, &args.report)?;
     let digester = Digester::from_env();
     let target = args.deployed.display().to_string();
-    let t = with_meta(
+    let mut t = with_meta(
         evaluate::diff(&target, &base, &dep, &digester, &waivers),
         &waivers,
     );
+    t.baseline_trust = trust;
     emit(
         &Report::new("diff", vec![t], fail_on),
         &args.report,
         !args.no_text_diff,
     )
+}
+
+fn build_config(
+    bytes: &[u8],
+    source: &str,
+    vars: &[EnvVar],
+    r: &ReportArgs,
+) -> Result<EffectiveConfig> {
+    let version: Version = r.registry_version.parse().map_err(anyhow::Error::msg)?;
+    let mut opts = BuildOptions {
+        version,
+        ..BuildOptions::default()
+    };
+    opts.load.max_bytes = r.max_config_size;
+    Ok(registry::build(bytes, source, vars, &opts)?)
+}
+
+fn trust_policy(t: &TrustArgs) -> Result<TrustPolicy> {
+    let commits = match t.require_signed {
+        RequireSigned::FileCommit => SignedCommits::FileCommit,
+        RequireSigned::Head => SignedCommits::Head,
+        RequireSigned::Both => SignedCommits::Both,
+        RequireSigned::Neither => SignedCommits::Neither,
+    };
+    let detached = match t.detached {
+        DetachedMode::Required => Detached::Required,
+        DetachedMode::Optional => Detached::Optional,
+        DetachedMode::Ignored => Detached::Ignored,
+    };
+    Ok(TrustPolicy::new(commits, detached)?)
+}
+
+fn trust_info(v: &VerifiedBaseline, repo: &std::path::Path) -> TrustInfo {
+    TrustInfo {
+        verified: true,
+        repo: repo.display().to_string(),
+        rev: v.rev().to_string(),
+        path: v.path().to_string(),
+        commit: v.commit().to_string(),
+        head_commit: v.head_commit().to_string(),
+        blob: v.blob_id().to_string(),
+        principals: v.principals().into_iter().map(str::to_string).collect(),
+        fingerprints: v.fingerprints().into_iter().map(str::to_string).collect(),
+        detached_signature: v.detached_verified(),
+        warning: None,
+    }
+}
+
+/// Reads and verifies a baseline from git. With `allow_unsigned` an unverified baseline is
+/// used with a warning (printed here, on every run) and marked unverified in the report, which
+/// disables remediation from it.
+fn baseline_from_git(
+    repo: &std::path::Path,
+    rev: &str,
+    path: &str,
+    t: &TrustArgs,
+    allow_unsigned: bool,
+) -> Result<(Vec<u8>, TrustInfo)> {
+    let policy = trust_policy(t)?;
+    let unverified = BaselineRepo::open(repo)?.load(rev, path)?;
+    let signers = match &t.allowed_signers {
+        Some(f) => Some(AllowedSigners::from_file(f)?),
+        None if allow_unsigned => None,
+        None => anyhow::bail!(
+            "{path}: no --allowed-signers given: a baseline from git is used only if its signatures verify (use --allow-unsigned for a first trial)"
+        ),
+    };
+    let attempt = signers.as_ref().map(|s| {
+        unverified
+            .clone()
+            .verify(s, &policy, std::time::SystemTime::now())
+    });
+    let reason = match attempt {
+        Some(Ok(v)) => return Ok((v.content().to_vec(), trust_info(&v, repo))),
+        Some(Err(e)) if !allow_unsigned => return Err(e.into()),
+        Some(Err(e)) => e.to_string(),
+        None => "no allowed signers given".to_string(),
+    };
+    let u = unverified.trust_unsigned();
+    eprintln!(
+        "regdrift: WARNING: --allow-unsigned: using an UNVERIFIED baseline ({reason}); {}; remediation is disabled",
+        u.warning()
+    );
+    let info = TrustInfo {
+        verified: false,
+        repo: repo.display().to_string(),
+        rev: u.rev().to_string(),
+        path: u.path().to_string(),
+        commit: u.commit().to_string(),
+        head_commit: u.head_commit().to_string(),
+        blob: u.blob_id().to_string(),
+        principals: Vec::new(),
+        fingerprints: Vec::new(),
+        detached_signature: false,
+        warning: Some(format!(
+            "unverified baseline used with --allow-unsigned: {reason}"
+        )),
+    };
+    Ok((u.content().to_vec(), info))
+}
+
+fn run_baseline(cmd: BaselineCmd) -> Result<ExitCode> {
+    match cmd {
+        BaselineCmd::Verify(a) => run_baseline_verify(&a),
+        BaselineCmd::Init(a) => run_baseline_init(&a),
+        BaselineCmd::Sign(a) => run_baseline_sign(&a),
+    }
+}
+
+fn run_baseline_verify(a: &BaselineVerifyArgs) -> Result<ExitCode> {
+    let policy = trust_policy(&a.trust)?;
+    let signers_path = a
+        .trust
+        .allowed_signers
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("--allowed-signers is required"))?;
+    let signers = AllowedSigners::from_file(signers_path)?;
+    let v = BaselineRepo::open(&a.repo)?.load(&a.rev, &a.path)?.verify(
+        &signers,
+        &policy,
+        std::time::SystemTime::now(),
+    )?;
+    let info = trust_info(&v, &a.repo);
+    let text = match a.format {
+        RulesFormat::Json => serde_json::to_string_pretty(&info)? + "\n",
+        RulesFormat::Text => format!(
+            "verified: {} at {} (commit {}, HEAD {})\n  blob {} (blake3 {})\n  signed by {} ({})\n  detached signature: {}\n",
+            info.path,
+            info.rev,
+            info.commit,
+            info.head_commit,
+            info.blob,
+            v.blake3_hex(),
+            info.principals.join(", "),
+            info.fingerprints.join(", "),
+            if info.detached_signature {
+                "verified"
+            } else {
+                "none"
+            }
+        ),
+    };
+    write_output(None, &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_baseline_init(a: &BaselineInitArgs) -> Result<ExitCode> {
+    let vars = collect_env(&a.env)?;
+    let version: Version = a.registry_version.parse().map_err(anyhow::Error::msg)?;
+    let bytes = std::fs::read(&a.from).with_context(|| format!("reading {}", a.from.display()))?;
+    let source = a.from.display().to_string();
+    let opts = BuildOptions {
+        version,
+        ..BuildOptions::default()
+    };
+    let cfg = registry::build(&bytes, &source, &vars, &opts)?;
+    let digester = Digester::from_env();
+    let lint = evaluate::lint(&source, &cfg, &digester, &Waivers::none());
+    let text = regdrift::baseline::init::baseline_yaml(&cfg, &lint.findings);
+    std::fs::write(&a.out, &text).with_context(|| format!("writing {}", a.out.display()))?;
+    eprintln!(
+        "regdrift: wrote {} ({} lint findings noted as comments)",
+        a.out.display(),
+        lint.findings.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_baseline_sign(a: &BaselineSignArgs) -> Result<ExitCode> {
+    let content =
+        std::fs::read(&a.file).with_context(|| format!("reading {}", a.file.display()))?;
+    let sig = regdrift::baseline::sign::sign_detached(&content, &a.key)?;
+    let out = a.out.clone().unwrap_or_else(|| {
+        let mut p = a.file.clone().into_os_string();
+        p.push(".sig");
+        p.into()
+    });
+    std::fs::write(&out, sig).with_context(|| format!("writing {}", out.display()))?;
+    eprintln!("regdrift: wrote {}", out.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_rules(args: &RulesArgs) -> Result<ExitCode> {

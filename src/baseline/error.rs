@@ -214,13 +214,15 @@ pub enum TrustError {
     },
 
     #[error(
-        "{path}: the working copy {} has uncommitted changes ({}); commit or stash them: \
-         baselines are read only from committed, signed history",
-        .repo.display(), list_dirty(.paths)
+        "{path}: the working copy {} at commit {} has uncommitted changes ({}); commit or \
+         stash them: baselines are read only from committed, signed history",
+        .repo.display(), .head.short(), list_dirty(.paths)
     )]
     DirtyWorkingCopy {
         path: String,
         repo: PathBuf,
+        /// The commit checked out (HEAD of the working copy).
+        head: CommitId,
         paths: Vec<DirtyPath>,
     },
 

@@ -169,6 +169,7 @@ impl UnverifiedBaseline {
         Err(TrustError::DirtyWorkingCopy {
             path: self.path.clone(),
             repo: self.repo_path.clone(),
+            head: self.head_commit.id,
             paths: self.dirty.clone(),
         })
     }

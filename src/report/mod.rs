@@ -110,11 +110,35 @@ pub enum Status {
     },
 }
 
+/// Whether the baseline was verified, and by whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustInfo {
+    /// True only when every signature the policy requires verified.
+    pub verified: bool,
+    pub repo: String,
+    #[serde(rename = "ref")]
+    pub rev: String,
+    pub path: String,
+    /// The commit that last changed the baseline file.
+    pub commit: String,
+    pub head_commit: String,
+    pub blob: String,
+    pub principals: Vec<String>,
+    /// SHA256 key fingerprints of the signers.
+    pub fingerprints: Vec<String>,
+    pub detached_signature: bool,
+    /// Set when trust was forced with --allow-unsigned: remediation is disabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
 /// One target's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetReport {
     pub name: String,
     pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_trust: Option<TrustInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<ConfigInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
