@@ -53,6 +53,15 @@ impl Rng {
         items[self.below(items.len())]
     }
 
+    /// A YAML boolean; rarely a quoted one, which the registry refuses for a bool field.
+    fn yaml_bool(&mut self) -> &'static str {
+        if self.next() % 1000 < 3 {
+            "\"true\""
+        } else {
+            self.pick(BOOLS)
+        }
+    }
+
     fn word(&mut self, len: usize) -> String {
         const ALPHA: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
         (0..len)
@@ -61,15 +70,18 @@ impl Rng {
     }
 }
 
+const DRIVERS: &[&str] = &["filesystem", "s3", "azure", "gcs"];
 const REGIONS: &[&str] = &["us-east-1", "eu-west-1", "ap-southeast-2", "eu-central-1"];
 const DURATIONS: &[&str] = &["1s", "500ms", "10s", "2m", "1h", "30s"];
 const LEVELS: &[&str] = &["error", "warn", "info", "debug"];
 const FORMATTERS: &[&str] = &["text", "json", "logstash"];
-const BOOLS: &[&str] = &["true", "false", "yes", "no", "on", "off", "\"true\""];
+/// YAML 1.1 booleans as yaml.v2 reads them.
+const BOOLS: &[&str] = &["true", "false", "yes", "no", "on", "off", "True", "FALSE"];
 const TEAMS: &[&str] = &["platform", "infra", "build", "release", "security", "data"];
 
-/// Appends one synthetic config to `out`; `id` makes it distinct.
-fn gen_config(rng: &mut Rng, id: usize, out: &mut String) {
+/// Appends one synthetic config to `out`; `id` makes it distinct. Returns the storage driver
+/// (index into [`DRIVERS`]).
+fn gen_config(rng: &mut Rng, id: usize, out: &mut String) -> usize {
     use std::fmt::Write;
     let target = 2_700 + rng.below(600);
     let w = |out: &mut String, s: &str| out.push_str(s);
@@ -104,7 +116,7 @@ fn gen_config(rng: &mut Rng, id: usize, out: &mut String) {
         let _ = writeln!(out, "  level: {}", rng.pick(LEVELS));
     }
     let _ = writeln!(out, "  formatter: {}", rng.pick(FORMATTERS));
-    let _ = writeln!(out, "  accesslog:\n    disabled: {}", rng.pick(BOOLS));
+    let _ = writeln!(out, "  accesslog:\n    disabled: {}", rng.yaml_bool());
     let _ = writeln!(
         out,
         "  fields:\n    service: registry\n    environment: {}\n    instance: node-{id}",
@@ -120,14 +132,15 @@ fn gen_config(rng: &mut Rng, id: usize, out: &mut String) {
              options:\n        smtp:\n          addr: smtp{id}.example.com:25\n          \
              username: alerts\n          password: {}\n          insecure: false\n        \
              from: registry@example.com\n        to: [ops@example.com]",
-            rng.pick(BOOLS),
+            rng.yaml_bool(),
             rng.word(12)
         );
     }
 
     // storage
     w(out, "# storage backend\nstorage:\n");
-    match rng.below(4) {
+    let driver = rng.below(DRIVERS.len());
+    match driver {
         0 => {
             let _ = writeln!(
                 out,
@@ -145,9 +158,9 @@ fn gen_config(rng: &mut Rng, id: usize, out: &mut String) {
                 rng.word(16).to_uppercase(),
                 rng.word(40),
                 rng.pick(REGIONS),
-                rng.pick(BOOLS),
+                rng.yaml_bool(),
                 5_242_880 * (1 + rng.below(4)),
-                rng.pick(BOOLS)
+                rng.yaml_bool()
             );
         }
         2 => {
@@ -167,7 +180,7 @@ fn gen_config(rng: &mut Rng, id: usize, out: &mut String) {
             );
         }
     }
-    let _ = writeln!(out, "  delete:\n    enabled: {}", rng.pick(BOOLS));
+    let _ = writeln!(out, "  delete:\n    enabled: {}", rng.yaml_bool());
     if rng.chance(40) {
         let _ = writeln!(
             out,
@@ -180,12 +193,12 @@ fn gen_config(rng: &mut Rng, id: usize, out: &mut String) {
             out,
             "  maintenance:\n    uploadpurging:\n      enabled: {}\n      age: 168h\n      \
              interval: 24h\n      dryrun: false\n    readonly:\n      enabled: {}",
-            rng.pick(BOOLS),
-            rng.pick(BOOLS)
+            rng.yaml_bool(),
+            rng.yaml_bool()
         );
     }
     if rng.chance(30) {
-        let _ = writeln!(out, "  redirect:\n    disable: {}", rng.pick(BOOLS));
+        let _ = writeln!(out, "  redirect:\n    disable: {}", rng.yaml_bool());
     }
 
     // auth
@@ -202,7 +215,7 @@ fn gen_config(rng: &mut Rng, id: usize, out: &mut String) {
                 "auth:\n  token:\n    realm: https://auth.example.com/token/{id}\n    \
                  service: registry-{id}.example.com\n    issuer: auth.example.com\n    \
                  rootcertbundle: /certs/bundle-{id}.pem\n    autoredirect: {}",
-                rng.pick(BOOLS)
+                rng.yaml_bool()
             );
         }
         _ => w(out, "# no auth\n"),
@@ -215,7 +228,7 @@ fn gen_config(rng: &mut Rng, id: usize, out: &mut String) {
          relativeurls: {}\n  draintimeout: {}",
         5000 + rng.below(1000),
         rng.word(32),
-        rng.pick(BOOLS),
+        rng.yaml_bool(),
         rng.pick(DURATIONS)
     );
     w(out, "  headers:\n    X-Content-Type-Options: [nosniff]\n");
@@ -235,7 +248,7 @@ fn gen_config(rng: &mut Rng, id: usize, out: &mut String) {
             "  debug:\n    addr: localhost:{}\n    prometheus:\n      enabled: {}\n      \
              path: /metrics",
             5001 + rng.below(100),
-            rng.pick(BOOLS)
+            rng.yaml_bool()
         );
     }
 
@@ -249,7 +262,7 @@ fn gen_config(rng: &mut Rng, id: usize, out: &mut String) {
             out,
             "    - name: listener{e}\n      url: https://hooks{e}.example.com/{id}/event\n      \
              disabled: {}",
-            rng.pick(BOOLS)
+            rng.yaml_bool()
         );
         if common {
             w(out, "      <<: *epdefaults\n      headers: *hdrs\n");
@@ -274,7 +287,7 @@ fn gen_config(rng: &mut Rng, id: usize, out: &mut String) {
     let _ = writeln!(
         out,
         "health:\n  storagedriver:\n    enabled: {}\n    interval: {}\n    threshold: {}",
-        rng.pick(BOOLS),
+        rng.yaml_bool(),
         rng.pick(DURATIONS),
         1 + rng.below(5)
     );
@@ -350,10 +363,11 @@ fn gen_config(rng: &mut Rng, id: usize, out: &mut String) {
             let _ = writeln!(out, "        # padding comment {n} {}", rng.word(20));
         }
     }
+    driver
 }
 
-/// 3 to 8 `REGISTRY_*` variables.
-fn gen_env(rng: &mut Rng, id: usize) -> Vec<EnvVar> {
+/// 3 to 8 `REGISTRY_*` variables for a config whose storage driver is `DRIVERS[driver]`.
+fn gen_env(rng: &mut Rng, id: usize, driver: usize) -> Vec<EnvVar> {
     let count = 3 + rng.below(6);
     let mut vars = Vec::with_capacity(count);
     let mut used = Vec::new();
@@ -366,7 +380,7 @@ fn gen_env(rng: &mut Rng, id: usize) -> Vec<EnvVar> {
         let (name, value) = match k {
             0 => (
                 "REGISTRY_STORAGE_DELETE_ENABLED",
-                rng.pick(BOOLS).to_string(),
+                rng.yaml_bool().to_string(),
             ),
             1 => ("REGISTRY_LOG_LEVEL", rng.pick(LEVELS).to_string()),
             2 => ("REGISTRY_HTTP_SECRET", rng.word(32)),
@@ -381,8 +395,8 @@ fn gen_env(rng: &mut Rng, id: usize) -> Vec<EnvVar> {
             ),
             6 => ("REGISTRY_LOG_FIELDS_REGION", rng.pick(REGIONS).to_string()),
             7 => (
-                "REGISTRY_STORAGE_MAINTENANCE_READONLY_ENABLED",
-                rng.pick(BOOLS).to_string(),
+                "REGISTRY_STORAGE_MAINTENANCE_READONLY",
+                format!("{{enabled: {}}}", rng.yaml_bool()),
             ),
             8 => (
                 "REGISTRY_REDIS_ADDR",
@@ -400,7 +414,16 @@ fn gen_env(rng: &mut Rng, id: usize) -> Vec<EnvVar> {
             12 => ("REGISTRY_LOG_FORMATTER", rng.pick(FORMATTERS).to_string()),
             13 => ("REGISTRY_CATALOG_MAXENTRIES", rng.below(5000).to_string()),
             14 => ("REGISTRY_MIDDLEWARE_STORAGE_0_NAME", "redirect".to_string()),
-            _ => ("REGISTRY_STORAGE_S3_REGION", rng.pick(REGIONS).to_string()),
+            // A parameter of the driver in use (another driver's would make two drivers).
+            _ => match DRIVERS[driver] {
+                "filesystem" => (
+                    "REGISTRY_STORAGE_FILESYSTEM_MAXTHREADS",
+                    (25 + rng.below(100)).to_string(),
+                ),
+                "s3" => ("REGISTRY_STORAGE_S3_REGION", rng.pick(REGIONS).to_string()),
+                "azure" => ("REGISTRY_STORAGE_AZURE_CONTAINER", format!("env-{id}")),
+                _ => ("REGISTRY_STORAGE_GCS_BUCKET", format!("env-bucket-{id}")),
+            },
         };
         vars.push(EnvVar {
             name: name.to_string(),
@@ -485,8 +508,8 @@ fn main() {
     let inputs: Vec<Input> = (0..n)
         .map(|id| {
             let mut yaml = String::with_capacity(3_300);
-            gen_config(&mut rng, id, &mut yaml);
-            let env = gen_env(&mut rng, id);
+            let driver = gen_config(&mut rng, id, &mut yaml);
+            let env = gen_env(&mut rng, id, driver);
             Input { yaml, env }
         })
         .collect();

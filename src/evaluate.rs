@@ -183,13 +183,37 @@ fn key(h: &Hit) -> (&'static str, String) {
 }
 
 /// Does a finding at `fpath` explain a change at `cpath`?
-fn explains(fpath: &str, cpath: &str) -> bool {
-    let f = drift::strip_ids(fpath);
-    let c = drift::strip_ids(cpath);
-    c == f
-        || c.starts_with(&format!("{f}."))
-        || f.starts_with(&format!("{c}."))
-        || cpath.starts_with(fpath)
+/// Finding paths (identities stripped), for asking whether a finding at a path explains a
+/// change at another: the same key, an ancestor, or a descendant. Linear in the path depth
+/// per change, so a huge drift stays fast.
+struct Explained {
+    paths: std::collections::BTreeSet<String>,
+}
+
+impl Explained {
+    fn new(findings: &[Finding]) -> Explained {
+        Explained {
+            paths: findings.iter().map(|f| drift::strip_ids(&f.path)).collect(),
+        }
+    }
+
+    fn explains(&self, change_path: &str) -> bool {
+        let c = drift::strip_ids(change_path);
+        let ancestor = std::iter::once(c.as_str())
+            .chain(
+                c.char_indices()
+                    .filter(|(_, ch)| *ch == '.')
+                    .map(|(i, _)| &c[..i]),
+            )
+            .any(|p| self.paths.contains(p));
+        let prefix = format!("{c}.");
+        let descendant = self
+            .paths
+            .range(prefix.clone()..)
+            .next()
+            .is_some_and(|f| f.starts_with(&prefix));
+        ancestor || descendant
+    }
 }
 
 /// Drift findings between a baseline and a deployed config.
@@ -237,8 +261,9 @@ pub fn diff(
         ));
     }
     let drift = drift::compare(base, dep, d);
+    let explained = Explained::new(&findings);
     for ch in &drift.changes {
-        if findings.iter().any(|f| explains(&f.path, &ch.path)) {
+        if explained.explains(&ch.path) {
             continue;
         }
         findings.push(change_finding(target, dep, ch));
@@ -289,6 +314,10 @@ fn change_finding(target: &str, dep: &EffectiveConfig, ch: &Change) -> Finding {
         format!("{} {verb} (redacted)", ch.path)
     } else {
         match (&before, &after) {
+            (Some(x), Some(y)) if x == y => format!(
+                "{} changed (credentials or query string differ; both redacted)",
+                ch.path
+            ),
             (Some(x), Some(y)) => format!("{} changed from {x} to {y}", ch.path),
             (None, Some(y)) => format!("{} added: {y}", ch.path),
             (Some(x), None) => format!("{} removed (was {x})", ch.path),

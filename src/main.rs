@@ -441,12 +441,12 @@ fn run_explain(id: &str) -> Result<ExitCode> {
     let r = rules::rule(id)
         .ok_or_else(|| anyhow::anyhow!("no rule {id:?}; `regdrift rules` lists them"))?;
     let text = format!(
-        "{} {} ({}, {}, {:?})\n\n{}\n\nWhy it matters: {}\n\nHow to fix: {}\n\nHow to waive: add to a waivers file\n  waivers:\n    - rule: {}\n      path: \"<key path glob>\"\n      reason: \"<why this is accepted>\"\n      expires: <YYYY-MM-DD>\n\nReferences: {}\n",
+        "{} {} ({}, {}, {})\n\n{}\n\nWhy it matters: {}\n\nHow to fix: {}\n\nHow to waive: add to a waivers file\n  waivers:\n    - rule: {}\n      path: \"<key path glob>\"\n      reason: \"<why this is accepted>\"\n      expires: <YYYY-MM-DD>\n\nReferences: {}\n",
         r.id,
         r.slug,
         r.category.as_str(),
         r.severity,
-        r.kind,
+        serde_json::to_value(r.kind)?.as_str().unwrap_or_default(),
         r.title,
         r.why,
         r.fix,

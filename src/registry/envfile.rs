@@ -237,7 +237,7 @@ pub fn read_env_file(path: &Path, dialect: Dialect) -> Result<ParsedEnv, EnvFile
 /// Parses one `--env KEY=VALUE` argument, split at the first `=`.
 pub fn parse_cli_env(arg: &str) -> Result<EnvVar, EnvFileError> {
     let cli_err = |problem: String| EnvFileError::Cli {
-        arg: arg.to_string(),
+        arg: masked(arg),
         problem,
     };
     let Some((name, value)) = arg.split_once('=') else {
@@ -288,7 +288,7 @@ pub fn parse_proc_environ(bytes: &[u8], pid: u32) -> Result<ParsedEnv, EnvFileEr
         let Some((name, value)) = text.split_once('=') else {
             out.notes.push(format!(
                 "process {pid}: environment entry at index {index} ({}) has no \"=\"; skipped",
-                shorten(text)
+                masked(text)
             ));
             continue;
         };
@@ -296,7 +296,7 @@ pub fn parse_proc_environ(bytes: &[u8], pid: u32) -> Result<ParsedEnv, EnvFileEr
             out.notes.push(format!(
                 "process {pid}: environment entry at index {index} ({}) has no variable name; \
                  skipped",
-                shorten(text)
+                masked(text)
             ));
             continue;
         }
@@ -365,7 +365,22 @@ fn line_text(text: &[u8], line: u32) -> String {
     let index = usize::try_from(line.saturating_sub(1)).unwrap_or(usize::MAX);
     let raw = text.split(|&b| b == b'\n').nth(index).unwrap_or_default();
     let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-    shorten(String::from_utf8_lossy(raw).trim())
+    masked(String::from_utf8_lossy(raw).trim())
+}
+
+/// A line as it may be quoted in a message: its value is never shown (it may be a secret),
+/// only the name before `=`; a line without `=` is shown only if it looks like a name.
+fn masked(s: &str) -> String {
+    match s.split_once('=') {
+        Some((k, _)) => format!("{}=…", shorten(k)),
+        None if s.len() <= 64
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ';' || c == ' ') =>
+        {
+            s.to_string()
+        }
+        None => format!("<a line of {} characters>", s.chars().count()),
+    }
 }
 
 fn shorten(s: &str) -> String {
@@ -436,7 +451,7 @@ fn parse_docker(text: &[u8], path: &Path, out: &mut ParsedEnv) -> Result<(), Env
                 line,
                 format!(
                     "{:?} starts with \";\", which docker run --env-file does not treat as a comment",
-                    shorten(t)
+                    masked(t)
                 ),
                 "start comments with \"#\", or read the file with the systemd dialect if systemd \
                  reads it",
@@ -459,7 +474,7 @@ fn parse_docker(text: &[u8], path: &Path, out: &mut ParsedEnv) -> Result<(), Env
             return Err(invalid(
                 path,
                 line,
-                format!("{:?} has no variable name", shorten(t)),
+                format!("{:?} has no variable name", masked(t)),
                 "write NAME=VALUE",
             ));
         }
@@ -1023,17 +1038,18 @@ mod tests {
     #[test]
     fn error_messages_contain_path_and_line() {
         let text = "A=1\n# comment\n=foo\n";
+        // The value is never quoted back: it may be a secret.
         assert_eq!(
             err(docker(text)),
-            "registry.env:3: \"=foo\" has no variable name; write NAME=VALUE"
+            "registry.env:3: \"=…\" has no variable name; write NAME=VALUE"
         );
         assert_eq!(
             err(systemd(text)),
-            "registry.env:3: \"=foo\" has no variable name; write NAME=VALUE"
+            "registry.env:3: \"=…\" has no variable name; write NAME=VALUE"
         );
         assert_eq!(
             err(systemd("A=1\n=foo=bar\n")),
-            "registry.env:2: \"=foo=bar\" has no variable name; write NAME=VALUE"
+            "registry.env:2: \"=…\" has no variable name; write NAME=VALUE"
         );
     }
 

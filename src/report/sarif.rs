@@ -53,13 +53,36 @@ fn rules_json() -> Vec<Value> {
 }
 
 /// A relative URI for SARIF (absolute paths become file URIs).
+/// A URI reference for a file path (RFC 3986): relative paths stay relative, so code
+/// scanning maps them to repository files; absolute paths under the working directory are
+/// made relative; others become `file://` URIs. Everything outside the unreserved set and `/`
+/// is percent-encoded.
 fn uri(path: &str) -> String {
-    let p = path.trim_start_matches("./");
-    if p.starts_with('/') {
-        format!("file://{p}")
-    } else {
-        p.to_string()
+    let mut p = path.trim_start_matches("./").to_string();
+    if p.starts_with('/')
+        && let Ok(cwd) = std::env::current_dir()
+        && let Ok(rel) = std::path::Path::new(&p).strip_prefix(&cwd)
+    {
+        p = rel.display().to_string();
     }
+    let encoded = percent_encode(&p);
+    if p.starts_with('/') {
+        format!("file://{encoded}")
+    } else {
+        encoded
+    }
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn location_json(loc: &Location, fallback: &str) -> Value {

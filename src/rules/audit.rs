@@ -124,8 +124,9 @@ pub fn drift(b: &Ctx<'_>, d: &Ctx<'_>, out: &mut Vec<Hit>) {
             ep.get("url").and_then(VNode::as_str),
             now.get("url").and_then(VNode::as_str),
         );
-        if xu != yu {
-            let r = crate::registry::redact::redact_url;
+        let r = crate::registry::redact::redact_url;
+        // Only a different destination is RD-AUD-006; a rotated password in the URL is drift.
+        if xu.map(r) != yu.map(r) {
             out.push(Hit::new(
                 "RD-AUD-006",
                 format!("{path}.url"),
