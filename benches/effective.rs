@@ -294,7 +294,7 @@ fn gen_config(rng: &mut Rng, id: usize, out: &mut String) -> usize {
     if rng.chance(50) {
         let _ = writeln!(
             out,
-            "  httpcheckers:\n    - uri: http://check{id}.example.com/health\n      \
+            "  http:\n    - uri: http://check{id}.example.com/health\n      \
              statuscode: 200\n      timeout: 3s\n      interval: 10s\n      threshold: 3\n      \
              headers:\n        Authorization: [Basic {}]",
             rng.word(20)
@@ -303,7 +303,7 @@ fn gen_config(rng: &mut Rng, id: usize, out: &mut String) -> usize {
     if rng.chance(40) {
         let _ = writeln!(
             out,
-            "  tcpcheckers:\n    - addr: redis{id}.example.com:6379\n      timeout: 3s\n      \
+            "  tcp:\n    - addr: redis{id}.example.com:6379\n      timeout: 3s\n      \
              interval: 10s\n      threshold: 3"
         );
     }
@@ -529,6 +529,7 @@ fn main() {
     let mut would_start = 0usize;
     let mut applied = 0usize;
     let mut duplicates = 0usize;
+    let mut unknown = 0usize;
     let mut hashes = std::collections::HashSet::new();
     let mut first_err = None;
     for input in &inputs {
@@ -542,6 +543,7 @@ fn main() {
                     .filter(|e| matches!(e.outcome, Outcome::Applied { .. }))
                     .count();
                 duplicates += usize::from(!cfg.duplicates.is_empty());
+                unknown += cfg.unknown_keys.len();
                 hashes.insert(cfg.effective_hash(&digester));
             }
             Err(e) => {
@@ -560,7 +562,7 @@ fn main() {
     );
     println!(
         "check:  {ok} built, {would_start} would start, {} distinct effective hashes, \
-         {applied} env vars applied, {duplicates} with duplicate keys",
+         {applied} env vars applied, {duplicates} with duplicate keys, {unknown} unknown keys",
         hashes.len()
     );
     if let Some(e) = first_err {

@@ -56,6 +56,21 @@ pub enum Command {
     /// List every rule: id, slug, category, default severity, title.
     Rules(RulesArgs),
 
+    /// Check every registry listed in regdrift.yml against its verified baseline: bounded
+    /// concurrency, one failing target never stops the others, group consistency, history.
+    /// Exit status is the worst: 2 if any target could not be checked.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Check(CheckArgs),
+
+    /// Show the run history of the fleet (one line per target per run).
+    History(HistoryArgs),
+
+    /// Write a commented regdrift.yml template.
+    Init(InitArgs),
+
+    /// Print the JSON Schema of regdrift.yml.
+    Schema,
+
     /// Signed baselines kept in git: verify one, create one from a deployed config, sign one.
     #[command(subcommand)]
     Baseline(BaselineCmd),
@@ -158,6 +173,73 @@ pub struct DiffArgs {
 
     #[command(flatten)]
     pub report: ReportArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// The fleet configuration.
+    #[arg(long, short = 'c', value_name = "FILE", default_value = "regdrift.yml")]
+    pub config: PathBuf,
+
+    /// Check only this target (repeatable).
+    #[arg(long = "target", value_name = "NAME")]
+    pub targets: Vec<String>,
+
+    /// Check only shard I of N (I from 0): targets split by a hash of their name, for a GitHub
+    /// Actions matrix (`--shard ${{ matrix.shard }}/4`) or a Kubernetes Indexed Job
+    /// (`--shard $JOB_COMPLETION_INDEX/4`).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+
+    /// Output format: human, json (the versioned Report), sarif (2.1.0), markdown.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Lowest severity that fails the run (default: defaults.fail_on of the config, else low).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
+
+    /// Check every target again even if its source, env and baseline are unchanged.
+    #[arg(long)]
+    pub no_incremental: bool,
+
+    /// How many targets to check at once (default: the config's, else the number of CPUs).
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+
+    /// The date waivers expire against (YYYY-MM-DD; default today, UTC).
+    #[arg(long, value_name = "DATE", hide = true)]
+    pub today: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HistoryArgs {
+    /// The fleet configuration (its state directory holds the history).
+    #[arg(long, short = 'c', value_name = "FILE", default_value = "regdrift.yml")]
+    pub config: PathBuf,
+
+    /// Only this target.
+    #[arg(long, value_name = "NAME")]
+    pub target: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// Where to write the template.
+    #[arg(long, short = 'o', value_name = "FILE", default_value = "regdrift.yml")]
+    pub output: PathBuf,
+
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -145,6 +145,7 @@ fn finding(
         fix: rule.map_or("", |r| r.fix).to_string(),
         fingerprint: fingerprint(target, hit.rule, &hit.path, hit.direction),
         waived: None,
+        first_seen: None,
     }
 }
 
@@ -175,6 +176,9 @@ pub fn lint(target: &str, cfg: &EffectiveConfig, d: &Digester, waivers: &Waivers
         findings,
         changes: None,
         text_diff: None,
+        resolved: Vec::new(),
+        group: None,
+        reused: false,
     }
 }
 
@@ -239,7 +243,17 @@ pub fn diff(
             c.show(&h.path),
         ));
     }
-    for h in pb.iter().filter(|h| !kd.contains(&key(h))) {
+    // Baselines never hold secret values (the deployment supplies them), so "secret missing
+    // in the baseline, present in the deployment" is not a hardening worth reporting.
+    let schema = base.schema();
+    let secret = |p: &str| {
+        crate::registry::redact::secrecy_at(schema, p) == crate::registry::redact::Secrecy::Secret
+    };
+    for h in pb.iter().filter(|h| {
+        !(kd.contains(&key(h))
+            || h.rule == "RD-AVL-001"
+            || secret(&h.path) && h.rule.starts_with("RD-SEC"))
+    }) {
         let mut h = h.clone();
         h.direction = Direction::Strengthens;
         h.message = format!("resolved in the deployed config: {}", h.message);
@@ -294,6 +308,9 @@ pub fn diff(
         findings,
         changes: Some(drift.changes.len()),
         text_diff: Some(drift.text_diff),
+        resolved: Vec::new(),
+        group: None,
+        reused: false,
     }
 }
 

@@ -7,11 +7,15 @@
 #![forbid(unsafe_code)]
 
 pub mod baseline;
+pub mod config;
 pub mod drift;
 pub mod error;
 pub mod evaluate;
+pub mod fleet;
+pub mod history;
 pub mod policy;
 pub mod registry;
 pub mod report;
 pub mod rules;
 pub mod show;
+pub mod source;

@@ -11,9 +11,9 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use cli::{
-    BaselineCmd, BaselineInitArgs, BaselineSignArgs, BaselineVerifyArgs, Cli, Command,
-    DetachedMode, DiffArgs, EnvArgs, EnvDialect, LintArgs, ReportArgs, ReportFormat, RequireSigned,
-    RulesArgs, RulesFormat, ShowArgs, ShowFormat, TrustArgs,
+    BaselineCmd, BaselineInitArgs, BaselineSignArgs, BaselineVerifyArgs, CheckArgs, Cli, Command,
+    DetachedMode, DiffArgs, EnvArgs, EnvDialect, HistoryArgs, InitArgs, LintArgs, ReportArgs,
+    ReportFormat, RequireSigned, RulesArgs, RulesFormat, ShowArgs, ShowFormat, TrustArgs,
 };
 use regdrift::baseline::{
     AllowedSigners, BaselineRepo, Detached, SignedCommits, TrustPolicy, VerifiedBaseline,
@@ -37,6 +37,12 @@ fn main() -> ExitCode {
         Command::Diff(args) => run_diff(&args),
         Command::Rules(args) => run_rules(&args),
         Command::Baseline(cmd) => run_baseline(cmd),
+        Command::Check(args) => run_check(&args),
+        Command::History(args) => run_history(&args),
+        Command::Init(args) => run_init(&args),
+        Command::Schema => {
+            write_output(None, &regdrift::config::json_schema()).map(|()| ExitCode::SUCCESS)
+        }
         Command::Explain { rule } => run_explain(&rule),
     };
     match result {
@@ -454,5 +460,176 @@ fn run_explain(id: &str) -> Result<ExitCode> {
         r.references.join(", ")
     );
     write_output(None, &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress_printer() -> impl Fn(usize, usize) + Sync {
+    let tty = std::io::stderr().is_terminal();
+    move |done: usize, total: usize| {
+        if tty && total > 1 && (done == total || done % 25 == 0) {
+            eprint!("\rregdrift: checked {done}/{total} targets");
+            if done == total {
+                eprintln!();
+            }
+        }
+    }
+}
+
+fn run_check(a: &CheckArgs) -> Result<ExitCode> {
+    let loaded = regdrift::config::load(&a.config)?;
+    let cfg = &loaded.config;
+    let fail_on: Severity = a
+        .fail_on
+        .as_deref()
+        .or(cfg.defaults.fail_on.as_deref())
+        .unwrap_or("low")
+        .parse()
+        .map_err(anyhow::Error::msg)?;
+    let shard = a
+        .shard
+        .as_deref()
+        .map(regdrift::fleet::parse_shard)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let opts = regdrift::fleet::CheckOptions {
+        only: a.targets.clone(),
+        shard,
+        concurrency: a
+            .concurrency
+            .or(cfg.concurrency)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+        incremental: !a.no_incremental,
+    };
+    let targets = regdrift::fleet::select(&cfg.targets, &opts).map_err(anyhow::Error::msg)?;
+    let today = match &a.today {
+        Some(t) => Date::parse(t)
+            .ok_or_else(|| anyhow::anyhow!("--today {t:?} is not a date; write YYYY-MM-DD"))?,
+        None => Date::today(),
+    };
+    let waivers = match &cfg.waivers {
+        Some(p) => Waivers::load(&loaded.resolve(p), today)?,
+        None => Waivers::none(),
+    };
+    let state = loaded.state_dir();
+    let digester = Digester::from_state_dir(&state)
+        .with_context(|| format!("state directory {}", state.display()))?;
+    let history = regdrift::history::History::open(&state)?;
+    let previous = history.read(None)?;
+    for w in &previous.warnings {
+        eprintln!("regdrift: warning: {w}");
+    }
+    let (outcomes, warnings) = regdrift::fleet::check(
+        &loaded,
+        &targets,
+        &digester,
+        &waivers,
+        &opts,
+        &progress_printer(),
+    )
+    .map_err(anyhow::Error::msg)?;
+    for w in &warnings {
+        eprintln!("regdrift: WARNING: {w}");
+    }
+    let hashes: std::collections::HashMap<String, regdrift::fleet::Hashes> = outcomes
+        .iter()
+        .map(|o| (o.report.name.clone(), o.hashes.clone()))
+        .collect();
+    let mut reports: Vec<regdrift::report::TargetReport> =
+        outcomes.into_iter().map(|o| o.report).collect();
+    let meta = waivers.meta_findings();
+    if !meta.is_empty() {
+        reports.push(regdrift::report::TargetReport {
+            name: "waivers".into(),
+            status: regdrift::report::Status::Checked,
+            baseline_trust: None,
+            baseline: None,
+            deployed: None,
+            findings: meta,
+            changes: None,
+            text_diff: None,
+            resolved: Vec::new(),
+            group: None,
+            reused: false,
+        });
+    }
+    let mut report = Report::new("check", reports, fail_on);
+    let run = regdrift::history::new_run_id();
+    let now = regdrift::history::now_rfc3339();
+    regdrift::history::annotate(&mut report, &previous, &now);
+    let records = regdrift::history::records_for(&report, &run, &now, |name| {
+        let h = hashes.get(name).cloned().unwrap_or_default();
+        regdrift::history::TargetHashes {
+            raw: h.raw,
+            env: h.env,
+            baseline: h.baseline,
+            effective: h.effective,
+        }
+    });
+    history.append(&records)?;
+    let r = ReportArgs {
+        format: a.format,
+        output: a.output.clone(),
+        fail_on: fail_on.to_string(),
+        waivers: None,
+        today: None,
+        registry_version: "3.1".into(),
+        max_config_size: regdrift::registry::yaml::DEFAULT_MAX_BYTES,
+    };
+    emit(&report, &r, false)
+}
+
+fn run_history(a: &HistoryArgs) -> Result<ExitCode> {
+    let loaded = regdrift::config::load(&a.config)?;
+    let history = regdrift::history::History::open(&loaded.state_dir())?;
+    let l = history.read(a.target.as_deref())?;
+    for w in &l.warnings {
+        eprintln!("regdrift: warning: {w}");
+    }
+    let text = match a.format {
+        RulesFormat::Json => serde_json::to_string_pretty(&l.records)? + "\n",
+        RulesFormat::Text => l
+            .records
+            .iter()
+            .map(|r| {
+                let worst = r
+                    .findings
+                    .iter()
+                    .filter(|f| !f.waived)
+                    .map(|f| f.severity.as_str())
+                    .max_by_key(|s| s.parse::<Severity>().ok())
+                    .unwrap_or("-");
+                format!(
+                    "{}  {:<24} {:<8} {:>3} findings (worst {worst})  raw {}{}\n",
+                    r.time,
+                    r.target,
+                    serde_json::to_value(r.status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    r.findings.len(),
+                    r.raw_hash.as_deref().map_or("-", |h| &h[..h.len().min(12)]),
+                    r.error
+                        .as_ref()
+                        .map(|e| format!("  error: {e}"))
+                        .unwrap_or_default()
+                )
+            })
+            .collect(),
+    };
+    write_output(None, &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_init(a: &InitArgs) -> Result<ExitCode> {
+    if a.output.exists() && !a.force {
+        anyhow::bail!("{} exists; use --force to overwrite it", a.output.display());
+    }
+    std::fs::write(&a.output, regdrift::config::TEMPLATE)
+        .with_context(|| format!("writing {}", a.output.display()))?;
+    eprintln!(
+        "regdrift: wrote {}; edit the baseline and targets, then run `regdrift check -c {}`",
+        a.output.display(),
+        a.output.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -16,8 +16,8 @@
 //! status. An expired waiver is itself a finding (RD-WAIVER-001) and waives nothing; a waiver
 //! that matches no finding is an info finding (RD-WAIVER-002).
 
-use std::cell::RefCell;
 use std::path::Path;
+use std::sync::Mutex;
 
 use serde::Deserialize;
 
@@ -135,7 +135,7 @@ pub struct Waivers {
     pub file: Option<String>,
     pub list: Vec<Waiver>,
     today: Option<Date>,
-    used: RefCell<Vec<bool>>,
+    used: Mutex<Vec<bool>>,
 }
 
 /// Why a waivers file was refused.
@@ -242,7 +242,7 @@ impl Waivers {
             file: Some(file.to_string()),
             list,
             today: Some(today),
-            used: RefCell::new(vec![false; n]),
+            used: Mutex::new(vec![false; n]),
         })
     }
 
@@ -259,7 +259,9 @@ impl Waivers {
                     && w.target.as_deref().is_none_or(|t| t == target)
             });
             if let Some((i, w)) = hit {
-                if let Some(u) = self.used.borrow_mut().get_mut(i) {
+                if let Ok(mut used) = self.used.lock()
+                    && let Some(u) = used.get_mut(i)
+                {
                     *u = true;
                 }
                 if !self.expired(w) {
@@ -277,7 +279,7 @@ impl Waivers {
     /// RD-WAIVER-001 for each expired waiver, RD-WAIVER-002 for each that matched nothing.
     pub fn meta_findings(&self) -> Vec<Finding> {
         let file = self.file.clone().unwrap_or_default();
-        let used = self.used.borrow();
+        let used = self.used.lock().map(|u| u.clone()).unwrap_or_default();
         let mut out = Vec::new();
         for (i, w) in self.list.iter().enumerate() {
             let (rule_id, message) = if self.expired(w) {
@@ -330,6 +332,7 @@ impl Waivers {
                     Direction::Neutral,
                 ),
                 waived: None,
+                first_seen: None,
             });
         }
         out

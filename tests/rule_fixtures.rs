@@ -123,8 +123,43 @@ fn load(dir: &Path, stem: &str, version: Version) -> Result<EffectiveConfig, Str
     registry::build(&bytes, &yml.display().to_string(), &vars, &opts).map_err(|e| e.to_string())
 }
 
+/// A fleet case (`regdrift.yml` in the case directory): every target's findings.
+fn run_fleet_case(dir: &Path) -> Result<Vec<Finding>, String> {
+    let state = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mut loaded =
+        regdrift::config::load(&dir.join("regdrift.yml")).map_err(|e| e.to_string())?;
+    loaded.config.state_dir = Some(state.path().to_path_buf());
+    let opts = regdrift::fleet::CheckOptions {
+        only: Vec::new(),
+        shard: None,
+        concurrency: 2,
+        incremental: false,
+    };
+    let targets: Vec<_> = loaded.config.targets.iter().collect();
+    let (outcomes, _) = regdrift::fleet::check(
+        &loaded,
+        &targets,
+        &Digester::from_material("fixtures"),
+        &Waivers::none(),
+        &opts,
+        &|_, _| {},
+    )?;
+    for o in &outcomes {
+        if let regdrift::report::Status::Error { message } = &o.report.status {
+            return Err(format!("target {}: {message}", o.report.name));
+        }
+    }
+    Ok(outcomes
+        .into_iter()
+        .flat_map(|o| o.report.findings)
+        .collect())
+}
+
 /// Runs one case: its findings, meta findings included.
 fn run_case(dir: &Path, meta: &Meta) -> Result<Vec<Finding>, String> {
+    if dir.join("regdrift.yml").is_file() {
+        return run_fleet_case(dir);
+    }
     let waivers = match &meta.waivers {
         Some(p) => Waivers::load(p, meta.today).map_err(|e| e.to_string())?,
         None => Waivers::none(),
@@ -211,8 +246,8 @@ fn every_rule_has_a_firing_and_a_quiet_fixture() {
     for r in RULES {
         for case in CASES {
             let d = root.join(r.id).join(case);
-            if !d.join("deployed.yml").is_file() {
-                missing.push(format!("{}/{case}/deployed.yml", r.id));
+            if !d.join("deployed.yml").is_file() && !d.join("regdrift.yml").is_file() {
+                missing.push(format!("{}/{case}/deployed.yml (or regdrift.yml)", r.id));
             }
         }
     }
@@ -246,7 +281,7 @@ fn rule_fixtures_fire_and_stay_quiet() {
     for r in RULES {
         for case in CASES {
             let dir = root.join(r.id).join(case);
-            if !dir.join("deployed.yml").is_file() {
+            if !dir.join("deployed.yml").is_file() && !dir.join("regdrift.yml").is_file() {
                 continue; // reported by every_rule_has_a_firing_and_a_quiet_fixture
             }
             ran += 1;

@@ -20,7 +20,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// Which commits must carry a signature by an allowed signer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum SignedCommits {
     /// The commit that last changed the file (first-parent history).
@@ -35,7 +37,9 @@ pub enum SignedCommits {
 }
 
 /// What to do with the detached signature `<baseline>.sig`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Detached {
     /// It must exist and verify.

@@ -167,6 +167,39 @@ impl Digester {
         }
     }
 
+    /// From `REGDRIFT_DIGEST_KEY` if set, else the key file `<state_dir>/digest.key`, created
+    /// (mode 0600, random) on first use: digests then stay comparable across runs, and the key
+    /// never leaves the state directory (never git).
+    pub fn from_state_dir(state_dir: &std::path::Path) -> std::io::Result<Digester> {
+        if let Ok(m) = std::env::var(DIGEST_KEY_ENV)
+            && !m.is_empty()
+        {
+            return Ok(Digester::from_material(&m));
+        }
+        let path = state_dir.join("digest.key");
+        match std::fs::read_to_string(&path) {
+            Ok(k) if !k.trim().is_empty() => return Ok(Digester::from_material(k.trim())),
+            _ => {}
+        }
+        std::fs::create_dir_all(state_dir)?;
+        let fresh = Digester::ephemeral();
+        let material = blake3::keyed_hash(&fresh.key, b"regdrift digest key file")
+            .to_hex()
+            .to_string();
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        match opts.open(&path) {
+            Ok(mut f) => std::io::Write::write_all(&mut f, material.as_bytes())?,
+            // Another run created it meanwhile: use theirs.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        let k = std::fs::read_to_string(&path)?;
+        Ok(Digester::from_material(k.trim()))
+    }
+
     /// The keyed digest of a secret value (first 16 hex digits).
     pub fn digest(&self, value: &str) -> String {
         let h = blake3::keyed_hash(&self.key, value.as_bytes());

@@ -86,6 +86,19 @@ pub struct Finding {
     pub fingerprint: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waived: Option<WaiverRef>,
+    /// When this finding (by fingerprint) was first seen for this target (fleet history).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<String>,
+}
+
+/// A finding of an earlier run that is gone now (fleet history).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolved {
+    pub fingerprint: String,
+    pub rule_id: String,
+    pub first_seen: String,
+    /// The run in which it was no longer found.
+    pub resolved_at: String,
 }
 
 /// What a target's configs were.
@@ -150,6 +163,16 @@ pub struct TargetReport {
     /// Unified diff of the redacted canonical configs (diff only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text_diff: Option<String>,
+    /// Findings of the previous run of this target that are gone (fleet history).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resolved: Vec<Resolved>,
+    /// Group this target belongs to (replicas that must agree).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// True when the result was reused from the previous run: the source bytes, env and
+    /// baseline were unchanged (fleet incremental check).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reused: bool,
 }
 
 /// Counts by severity of findings that are not waived.

@@ -423,6 +423,16 @@ pub static RULES: &[Rule] = &[
         "Write an unquoted true or false."
     ),
     rule!(
+        "RD-CFG-008",
+        "env-from-reference",
+        Config,
+        Info,
+        Meta,
+        "An environment variable comes from a reference regdrift does not read",
+        "A Kubernetes valueFrom or envFrom (Secret or ConfigMap) sets a REGISTRY_* variable; regdrift does not read cluster secrets, so its effect is not in the effective config.",
+        "Supply the variable to the check through env.files or env.vars, or accept that it is not compared."
+    ),
+    rule!(
         "RD-DRIFT-001",
         "changed-from-baseline",
         Config,
@@ -521,6 +531,16 @@ pub static RULES: &[Rule] = &[
         "Error reporting to a third party is on",
         "reporting.bugsnag and reporting.newrelic (2.8) send error and request data to a third-party service.",
         "Remove the reporting section."
+    ),
+    rule!(
+        "RD-GRP-001",
+        "group-disagreement",
+        Integrity,
+        Medium,
+        Meta,
+        "Replicas of one group disagree",
+        "Targets of a group (replicas behind one load balancer) must share http.secret (else uploads fail across instances), the storage location (else they serve different data) and the auth realm.",
+        "Make the replicas' configurations agree, or exempt the target with group_exempt."
     ),
     rule!(
         "RD-INT-001",

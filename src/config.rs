@@ -1,0 +1,333 @@
+//! `regdrift.yml`: the fleet to check, parsed strictly.
+//!
+//! Unknown keys are errors (with line, column and the nearest valid key): a misspelled
+//! setting in a security tool's own config must never be silently ignored, which is exactly
+//! the registry failure mode regdrift exists to catch. Paths are relative to the directory
+//! of `regdrift.yml`. The JSON Schema (`regdrift.schema.json`, generated from these types by
+//! `regdrift schema` and tested to be current) documents every key for editors.
+//!
+//! ```yaml
+//! version: 1
+//! state_dir: .regdrift
+//! baseline:
+//!   repo: ../registry-baselines       # a git repository (or `dir:` with detached signatures)
+//!   ref: main
+//!   allowed_signers: /etc/regdrift/allowed_signers
+//! defaults:
+//!   registry_version: "3.1"
+//!   fail_on: low
+//! targets:
+//!   - name: prod-eu-1
+//!     group: prod-eu
+//!     baseline: prod/registry.yml
+//!     source: {file: /etc/distribution/config.yml}
+//!     env: {files: [/etc/default/registry]}
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::baseline::{Detached, SignedCommits};
+use crate::registry::decode::nearest;
+use crate::source::{EnvSpec, SourceSpec};
+
+/// The whole `regdrift.yml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FleetConfig {
+    /// Format version of this file; must be 1.
+    pub version: u32,
+    /// Directory for run history, previous results (incremental runs) and the secret-digest
+    /// key. Default `.regdrift` beside this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_dir: Option<PathBuf>,
+    /// Where approved baselines come from and how they are trusted.
+    pub baseline: BaselineSource,
+    /// Defaults for every target.
+    #[serde(default)]
+    pub defaults: Defaults,
+    /// Waivers file (see `regdrift explain` for the format of an entry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waivers: Option<PathBuf>,
+    /// How many targets are checked at once (default: the number of CPUs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<usize>,
+    /// The registries to check.
+    pub targets: Vec<Target>,
+}
+
+fn head() -> String {
+    "HEAD".into()
+}
+
+/// Where baselines come from. Exactly one of `repo` (a git repository whose commits are
+/// signed) or `dir` (a plain directory whose files each carry a detached `<file>.sig`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineSource {
+    /// A local git repository (checkout or bare) holding the baselines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo: Option<PathBuf>,
+    /// Branch, tag or commit to read baselines at (with `repo`).
+    #[serde(default = "head", rename = "ref")]
+    pub rev: String,
+    /// A plain directory of baselines; each file needs a detached signature `<file>.sig`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir: Option<PathBuf>,
+    /// OpenSSH allowed-signers file, kept outside the baseline repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_signers: Option<PathBuf>,
+    /// Which commits must be signed (with `repo`): file-commit, head, both, neither.
+    #[serde(default)]
+    pub require_signed: SignedCommits,
+    /// Detached signatures: required, optional (verified when present), ignored.
+    #[serde(default)]
+    pub detached: Detached,
+    /// Use baselines even if unverified (first trials only): warns on every run.
+    #[serde(default)]
+    pub allow_unsigned: bool,
+}
+
+/// Defaults for every target.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    /// Registry release line: "2.8", "3.0" or "3.1" (default "3.1").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_version: Option<String>,
+    /// Lowest severity that fails the run (default low); `--fail-on` overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail_on: Option<String>,
+}
+
+/// One registry to check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// Unique name (used in reports, history, shards, branch names).
+    pub name: String,
+    /// Replicas that must agree (same http.secret, storage location and auth realm).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Registry release line of this target ("2.8", "3.0", "3.1").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_version: Option<String>,
+    /// Path of the baseline file inside the baseline repository or directory.
+    pub baseline: String,
+    /// Where the deployed config comes from.
+    pub source: SourceSpec,
+    /// Where the registry's REGISTRY_* environment comes from.
+    #[serde(default)]
+    pub env: EnvSpec,
+    /// Group checks this target is exempt from: any of `http.secret`, `storage`, `auth.realm`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub group_exempt: Vec<String>,
+}
+
+/// Why `regdrift.yml` was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source} (check the path given with -c)")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{col}: {message}{hint}")]
+    Invalid {
+        path: String,
+        line: usize,
+        col: usize,
+        message: String,
+        hint: String,
+    },
+    #[error("{path}: {message}")]
+    Semantic { path: String, message: String },
+}
+
+/// A loaded config and the directory its relative paths start from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: FleetConfig,
+    pub path: PathBuf,
+    pub base_dir: PathBuf,
+}
+
+impl Loaded {
+    /// A path from the config, resolved against the config's directory.
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base_dir.join(p)
+        }
+    }
+
+    /// The state directory.
+    pub fn state_dir(&self) -> PathBuf {
+        self.resolve(
+            self.config
+                .state_dir
+                .as_deref()
+                .unwrap_or(Path::new(".regdrift")),
+        )
+    }
+}
+
+/// "did you mean" for serde's `unknown field `x`, expected one of `a`, `b``.
+fn unknown_field_hint(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return String::new();
+    };
+    let Some((field, expected)) = rest.split_once('`') else {
+        return String::new();
+    };
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    match nearest(field, candidates.iter().copied()) {
+        Some(n) => format!(" (did you mean `{n}`?)"),
+        None => String::new(),
+    }
+}
+
+/// Parses `regdrift.yml` text (named `path` in messages).
+pub fn parse(text: &str, path: &Path) -> Result<FleetConfig, ConfigError> {
+    let name = path.display().to_string();
+    let config: FleetConfig = serde_yaml::from_str(text).map_err(|e| {
+        let (line, col) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
+        let message = e.to_string();
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_string();
+        ConfigError::Invalid {
+            path: name.clone(),
+            line,
+            col,
+            hint: unknown_field_hint(&message),
+            message,
+        }
+    })?;
+    validate(&config).map_err(|message| ConfigError::Semantic {
+        path: name,
+        message,
+    })?;
+    Ok(config)
+}
+
+fn validate(c: &FleetConfig) -> Result<(), String> {
+    if c.version != 1 {
+        return Err(format!(
+            "version is {}, this regdrift reads version 1",
+            c.version
+        ));
+    }
+    match (&c.baseline.repo, &c.baseline.dir) {
+        (Some(_), Some(_)) => return Err("baseline: give either `repo` or `dir`, not both".into()),
+        (None, None) => return Err("baseline: give `repo` (a git repository) or `dir` (a directory with detached signatures)".into()),
+        _ => {}
+    }
+    if c.baseline.allowed_signers.is_none() && !c.baseline.allow_unsigned {
+        return Err(
+            "baseline.allowed_signers is required (or allow_unsigned: true for a first trial)"
+                .into(),
+        );
+    }
+    let mut names = std::collections::BTreeSet::new();
+    for t in &c.targets {
+        if t.name.is_empty() || t.name.contains(['/', '\\', ' ']) {
+            return Err(format!(
+                "target name {:?} must be non-empty, without spaces or slashes",
+                t.name
+            ));
+        }
+        if !names.insert(t.name.as_str()) {
+            return Err(format!("target name {:?} is used twice", t.name));
+        }
+        for v in c
+            .defaults
+            .registry_version
+            .iter()
+            .chain(t.registry_version.iter())
+        {
+            v.parse::<crate::registry::Version>()
+                .map_err(|e| format!("target {}: {e}", t.name))?;
+        }
+        for e in &t.group_exempt {
+            if !["http.secret", "storage", "auth.realm"].contains(&e.as_str()) {
+                return Err(format!(
+                    "target {}: group_exempt {e:?}: use http.secret, storage or auth.realm",
+                    t.name
+                ));
+            }
+        }
+    }
+    if let Some(f) = &c.defaults.fail_on {
+        f.parse::<crate::rules::Severity>()
+            .map_err(|e| format!("defaults.fail_on: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Reads and parses `regdrift.yml`.
+pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let config = parse(&text, path)?;
+    let base_dir = path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let base_dir = if base_dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        base_dir
+    };
+    Ok(Loaded {
+        config,
+        path: path.to_path_buf(),
+        base_dir,
+    })
+}
+
+/// The JSON Schema of `regdrift.yml`, as committed in `regdrift.schema.json`.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(FleetConfig);
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
+}
+
+/// The commented template `regdrift init` writes.
+pub const TEMPLATE: &str = include_str!("config_template.yml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_template_parses_strictly() {
+        parse(TEMPLATE, Path::new("regdrift.yml")).expect("template is valid");
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_position_and_suggestion() {
+        let text = TEMPLATE.replacen("targets:", "tagets:", 1);
+        let e = parse(&text, Path::new("regdrift.yml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("regdrift.yml:"), "{e}");
+        assert!(e.contains("did you mean `targets`?"), "{e}");
+    }
+
+    #[test]
+    fn committed_json_schema_is_current() {
+        let committed = include_str!("../regdrift.schema.json");
+        assert_eq!(
+            committed,
+            json_schema(),
+            "regdrift.schema.json is stale: run `regdrift schema > regdrift.schema.json`"
+        );
+    }
+}

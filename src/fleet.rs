@@ -1,0 +1,620 @@
+//! `regdrift check`: every target of `regdrift.yml`, with bounded concurrency; one target's
+//! failure (unreachable source, bad YAML, unverifiable baseline) is recorded in the report and
+//! never stops the others.
+//!
+//! Per target: fetch the deployed config and its env ([`crate::source`]), load the target's
+//! baseline (verified once per baseline path and shared by every target that uses it), build
+//! both effective configs and diff them ([`crate::evaluate::diff`]). With a previous result in
+//! the state directory and unchanged raw bytes, env and baseline, the previous result is reused
+//! and marked so. Afterwards, targets of one group are checked for agreement: `http.secret`
+//! (compared by keyed digest, never by value), storage location and auth realm.
+//!
+//! Sharding (`--shard I/N`, I from 0): a target belongs to shard `blake3(name) mod N`, so the
+//! split is deterministic, needs no coordination between shards, and adding a target never
+//! moves the others.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+use crate::baseline::{AllowedSigners, BaselineRepo, TrustPolicy};
+use crate::config::{Loaded, Target};
+use crate::evaluate;
+use crate::policy::Waivers;
+use crate::registry::effective::secret_digest;
+use crate::registry::envfile::EnvVar;
+use crate::registry::redact::{self, Digester};
+use crate::registry::{self, BuildOptions, EffectiveConfig, Version};
+use crate::report::{Finding, Location, Status, TargetReport, TrustInfo};
+use crate::rules::{self, Direction, Hit};
+use crate::source;
+
+/// How a check runs.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// Only these targets (all when empty).
+    pub only: Vec<String>,
+    /// `(index, count)`: only targets of this shard.
+    pub shard: Option<(usize, usize)>,
+    pub concurrency: usize,
+    /// Reuse previous results of unchanged targets.
+    pub incremental: bool,
+}
+
+/// Parses `I/N` (I from 0 to N-1).
+pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let err = || format!("--shard {s:?}: write I/N with 0 <= I < N (e.g. 0/4)");
+    let (i, n) = s.split_once('/').ok_or_else(err)?;
+    let (i, n): (usize, usize) = (
+        i.trim().parse().map_err(|_| err())?,
+        n.trim().parse().map_err(|_| err())?,
+    );
+    if n == 0 || i >= n {
+        return Err(err());
+    }
+    Ok((i, n))
+}
+
+/// The shard a target belongs to among `n`.
+pub fn shard_of(name: &str, n: usize) -> usize {
+    let h = blake3::hash(name.as_bytes());
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&h.as_bytes()[..8]);
+    (u64::from_le_bytes(b) % n as u64) as usize
+}
+
+/// The targets selected by `--target` and `--shard`, in config order.
+pub fn select<'a>(targets: &'a [Target], opts: &CheckOptions) -> Result<Vec<&'a Target>, String> {
+    for name in &opts.only {
+        if !targets.iter().any(|t| &t.name == name) {
+            let near = registry::decode::nearest(name, targets.iter().map(|t| t.name.as_str()));
+            let hint = near
+                .map(|n| format!("; did you mean {n:?}?"))
+                .unwrap_or_default();
+            return Err(format!("--target {name:?} is not in the config{hint}"));
+        }
+    }
+    Ok(targets
+        .iter()
+        .filter(|t| opts.only.is_empty() || opts.only.contains(&t.name))
+        .filter(|t| opts.shard.is_none_or(|(i, n)| shard_of(&t.name, n) == i))
+        .collect())
+}
+
+/// A baseline as loaded for this run: its bytes and how it was trusted, or why not.
+type BaselineEntry = Result<(Vec<u8>, TrustInfo), String>;
+
+/// Loads and verifies baselines, once per path.
+pub struct Baselines<'a> {
+    loaded: &'a Loaded,
+    signers: Option<AllowedSigners>,
+    policy: Result<TrustPolicy, String>,
+    cache: Mutex<HashMap<String, BaselineEntry>>,
+    /// Warnings to print once (allow_unsigned).
+    pub warnings: Mutex<Vec<String>>,
+}
+
+impl<'a> Baselines<'a> {
+    pub fn new(loaded: &'a Loaded) -> Result<Baselines<'a>, String> {
+        let b = &loaded.config.baseline;
+        let signers = match &b.allowed_signers {
+            Some(p) => {
+                Some(AllowedSigners::from_file(&loaded.resolve(p)).map_err(|e| e.to_string())?)
+            }
+            None => None,
+        };
+        Ok(Baselines {
+            loaded,
+            signers,
+            policy: TrustPolicy::new(b.require_signed, b.detached).map_err(|e| e.to_string()),
+            cache: Mutex::new(HashMap::new()),
+            warnings: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn load_uncached(&self, path: &str) -> BaselineEntry {
+        let b = &self.loaded.config.baseline;
+        let repo_path = self
+            .loaded
+            .resolve(b.repo.as_deref().ok_or("baseline.repo is not set")?);
+        let policy = self.policy.clone()?;
+        let unverified = BaselineRepo::open(&repo_path)
+            .map_err(|e| e.to_string())?
+            .load(&b.rev, path)
+            .map_err(|e| e.to_string())?;
+        let attempt = self.signers.as_ref().map(|s| {
+            unverified
+                .clone()
+                .verify(s, &policy, std::time::SystemTime::now())
+        });
+        let reason = match attempt {
+            Some(Ok(v)) => {
+                let info = TrustInfo {
+                    verified: true,
+                    repo: repo_path.display().to_string(),
+                    rev: v.rev().to_string(),
+                    path: v.path().to_string(),
+                    commit: v.commit().to_string(),
+                    head_commit: v.head_commit().to_string(),
+                    blob: v.blob_id().to_string(),
+                    principals: v.principals().into_iter().map(str::to_string).collect(),
+                    fingerprints: v.fingerprints().into_iter().map(str::to_string).collect(),
+                    detached_signature: v.detached_verified(),
+                    warning: None,
+                };
+                return Ok((v.content().to_vec(), info));
+            }
+            Some(Err(e)) if !b.allow_unsigned => return Err(e.to_string()),
+            Some(Err(e)) => e.to_string(),
+            None => "no allowed signers configured".to_string(),
+        };
+        let u = unverified.trust_unsigned();
+        let warning = format!(
+            "{path}: UNVERIFIED baseline used because allow_unsigned is set ({reason}); remediation is disabled"
+        );
+        if let Ok(mut w) = self.warnings.lock() {
+            w.push(warning.clone());
+        }
+        let info = TrustInfo {
+            verified: false,
+            repo: repo_path.display().to_string(),
+            rev: u.rev().to_string(),
+            path: u.path().to_string(),
+            commit: u.commit().to_string(),
+            head_commit: u.head_commit().to_string(),
+            blob: u.blob_id().to_string(),
+            principals: Vec::new(),
+            fingerprints: Vec::new(),
+            detached_signature: false,
+            warning: Some(warning),
+        };
+        Ok((u.content().to_vec(), info))
+    }
+
+    /// The baseline at `path`, verified (cached for the run).
+    pub fn get(&self, path: &str) -> BaselineEntry {
+        if let Some(hit) = self.cache.lock().ok().and_then(|c| c.get(path).cloned()) {
+            return hit;
+        }
+        let entry = self.load_uncached(path);
+        if let Ok(mut c) = self.cache.lock() {
+            c.insert(path.to_string(), entry.clone());
+        }
+        entry
+    }
+}
+
+/// Facts of a checked target that its group must agree on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GroupFacts {
+    /// Keyed digest of http.secret (never the value), if set.
+    pub http_secret: Option<String>,
+    /// Storage driver and its location keys.
+    pub storage: Option<String>,
+    pub auth_realm: Option<String>,
+}
+
+fn group_facts(cfg: &EffectiveConfig, d: &Digester) -> GroupFacts {
+    let driver = registry::env::storage_drivers(&cfg.root, cfg.version)
+        .into_iter()
+        .next();
+    let storage = driver.map(|drv| {
+        let keys = [
+            "bucket",
+            "region",
+            "regionendpoint",
+            "rootdirectory",
+            "accountname",
+            "container",
+        ];
+        let parts: Vec<String> = keys
+            .iter()
+            .filter_map(|k| {
+                cfg.get(&format!("storage.{drv}.{k}"))
+                    .map(|v| format!("{k}={}", redact::display(v, redact::Secrecy::Public)))
+            })
+            .collect();
+        format!("{drv}({})", parts.join(", "))
+    });
+    let realm = registry::env::auth_providers(&cfg.root)
+        .into_iter()
+        .find_map(|p| {
+            cfg.get(&format!("auth.{p}.realm"))
+                .and_then(|v| v.as_str().map(str::to_string))
+        });
+    GroupFacts {
+        http_secret: cfg
+            .get("http.secret")
+            .filter(|v| !v.is_zero())
+            .map(|v| secret_digest(v, None, d)),
+        storage,
+        auth_realm: realm,
+    }
+}
+
+/// What the state directory keeps of a target's last result, for incremental runs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Saved {
+    pub raw_hash: String,
+    pub env_hash: String,
+    pub baseline_hash: String,
+    pub version: String,
+    pub facts: GroupFacts,
+    pub report: TargetReport,
+}
+
+fn saved_path(state: &Path, target: &str) -> PathBuf {
+    state
+        .join("last")
+        .join(format!("{}.json", blake3::hash(target.as_bytes()).to_hex()))
+}
+
+/// The hashes recorded in history for a target.
+#[derive(Debug, Clone, Default)]
+pub struct Hashes {
+    pub raw: Option<String>,
+    pub env: Option<String>,
+    pub baseline: Option<String>,
+    pub effective: Option<String>,
+}
+
+/// One target's outcome.
+pub struct Outcome {
+    pub report: TargetReport,
+    pub facts: Option<GroupFacts>,
+    pub hashes: Hashes,
+}
+
+fn env_hash(vars: &[EnvVar], d: &Digester) -> String {
+    let mut text = String::new();
+    for v in vars {
+        text.push_str(&v.name);
+        text.push('\0');
+        text.push_str(&v.value);
+        text.push('\n');
+    }
+    d.keyed_hash(text.as_bytes())
+}
+
+fn error_report(t: &Target, message: String) -> TargetReport {
+    TargetReport {
+        name: t.name.clone(),
+        status: Status::Error { message },
+        baseline_trust: None,
+        baseline: None,
+        deployed: None,
+        findings: Vec::new(),
+        changes: None,
+        text_diff: None,
+        resolved: Vec::new(),
+        group: t.group.clone(),
+        reused: false,
+    }
+}
+
+fn version_of(loaded: &Loaded, t: &Target) -> Version {
+    t.registry_version
+        .as_deref()
+        .or(loaded.config.defaults.registry_version.as_deref())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_default()
+}
+
+/// Checks one target.
+pub fn check_target(
+    loaded: &Loaded,
+    t: &Target,
+    baselines: &Baselines<'_>,
+    d: &Digester,
+    waivers: &Waivers,
+    state: Option<&Path>,
+    incremental: bool,
+) -> Outcome {
+    let fetched = match source::fetch(&t.source, &loaded.base_dir) {
+        Ok(f) => f,
+        Err(e) => {
+            return Outcome {
+                report: error_report(t, e.to_string()),
+                facts: None,
+                hashes: Hashes::default(),
+            };
+        }
+    };
+    let vars = match source::fetch_env(&t.env, &loaded.base_dir, &fetched) {
+        Ok(v) => v,
+        Err(e) => {
+            return Outcome {
+                report: error_report(t, e.to_string()),
+                facts: None,
+                hashes: Hashes::default(),
+            };
+        }
+    };
+    let version = version_of(loaded, t);
+    let raw = blake3::hash(&fetched.bytes).to_hex().to_string();
+    let envh = env_hash(&vars, d);
+    let mut hashes = Hashes {
+        raw: Some(raw.clone()),
+        env: Some(envh.clone()),
+        ..Hashes::default()
+    };
+    let (base_bytes, trust) = match baselines.get(&t.baseline) {
+        Ok(b) => b,
+        Err(e) => {
+            return Outcome {
+                report: error_report(t, e),
+                facts: None,
+                hashes,
+            };
+        }
+    };
+    let base_hash = blake3::hash(&base_bytes).to_hex().to_string();
+    hashes.baseline = Some(base_hash.clone());
+    if incremental && let Some(state) = state {
+        let saved: Option<Saved> = std::fs::read(saved_path(state, &t.name))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        if let Some(s) = saved.filter(|s| {
+            s.raw_hash == raw
+                && s.env_hash == envh
+                && s.baseline_hash == base_hash
+                && s.version == version.as_str()
+        }) {
+            let mut report = s.report;
+            report.reused = true;
+            report.findings = waivers.apply(
+                &t.name,
+                report
+                    .findings
+                    .into_iter()
+                    .map(|mut f| {
+                        f.waived = None;
+                        f
+                    })
+                    .collect(),
+            );
+            hashes.effective = report.deployed.as_ref().map(|i| i.effective_hash.clone());
+            return Outcome {
+                report,
+                facts: Some(s.facts),
+                hashes,
+            };
+        }
+    }
+    let opts = BuildOptions {
+        version,
+        ..BuildOptions::default()
+    };
+    let label = format!("{}@{}:{}", trust.repo, trust.rev, t.baseline);
+    let base = match registry::build(&base_bytes, &label, &[], &opts) {
+        Ok(c) => c,
+        Err(e) => {
+            return Outcome {
+                report: error_report(t, format!("baseline {e}")),
+                facts: None,
+                hashes,
+            };
+        }
+    };
+    let dep = match registry::build(&fetched.bytes, &fetched.label, &vars, &opts) {
+        Ok(c) => c,
+        Err(e) => {
+            return Outcome {
+                report: error_report(t, e.to_string()),
+                facts: None,
+                hashes,
+            };
+        }
+    };
+    let mut report = evaluate::diff(&t.name, &base, &dep, d, waivers);
+    report.baseline_trust = Some(trust);
+    report.group = t.group.clone();
+    for r in &fetched.from_refs {
+        report
+            .findings
+            .push(env_ref_finding(&t.name, &fetched.label, r));
+    }
+    hashes.effective = report.deployed.as_ref().map(|i| i.effective_hash.clone());
+    let facts = group_facts(&dep, d);
+    if let Some(state) = state {
+        let saved = Saved {
+            raw_hash: raw,
+            env_hash: envh,
+            baseline_hash: base_hash,
+            version: version.as_str().into(),
+            facts: facts.clone(),
+            report: report.clone(),
+        };
+        let path = saved_path(state, &t.name);
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        if let Ok(bytes) = serde_json::to_vec(&saved) {
+            let tmp = path.with_extension("tmp");
+            if std::fs::write(&tmp, bytes).is_ok() {
+                let _ = std::fs::rename(&tmp, &path);
+            }
+        }
+    }
+    Outcome {
+        report,
+        facts: Some(facts),
+        hashes,
+    }
+}
+
+/// An env variable that comes from a Secret or ConfigMap reference: its value was not read.
+fn env_ref_finding(target: &str, label: &str, r: &source::EnvRef) -> Finding {
+    let rule = rules::rule("RD-CFG-003").expect("rule exists");
+    let message = format!(
+        "{} comes from {} {}/{} (value not read: regdrift does not read cluster secrets); its effect is not included",
+        r.name, r.kind, r.object, r.key
+    );
+    Finding {
+        rule_id: "RD-CFG-008".into(),
+        slug: "env-from-reference".into(),
+        title: "An environment variable comes from a reference regdrift does not read".into(),
+        category: rule.category,
+        severity: rules::Severity::Info,
+        direction: Direction::Neutral,
+        path: format!("env.{}", r.name),
+        location: Location::Default { path: label.into() },
+        message,
+        before: None,
+        after: None,
+        why: "Values from Secrets and ConfigMaps are not read, so the effective config may differ in that variable.".into(),
+        fix: "Supply the variable through env.files or env.vars for the check, or accept that it is not compared.".into(),
+        fingerprint: evaluate::fingerprint(target, "RD-CFG-008", &r.name, Direction::Neutral),
+        waived: None,
+        first_seen: None,
+    }
+}
+
+/// Reads one fact of a target's group facts.
+type FactGetter = fn(&GroupFacts) -> Option<String>;
+
+/// Group agreement: adds RD-GRP-001 findings to targets whose facts differ from their group.
+pub fn group_consistency(targets: &[&Target], outcomes: &mut [Outcome]) {
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, t) in targets.iter().enumerate() {
+        if let (Some(g), Some(_)) = (&t.group, &outcomes[i].facts) {
+            groups.entry(g.as_str()).or_default().push(i);
+        }
+    }
+    for (group, members) in groups {
+        if members.len() < 2 {
+            continue;
+        }
+        let checks: [(&str, FactGetter); 3] = [
+            ("http.secret", |f| f.http_secret.clone()),
+            ("storage", |f| f.storage.clone()),
+            ("auth.realm", |f| f.auth_realm.clone()),
+        ];
+        for (key, get) in checks {
+            let relevant: Vec<usize> = members
+                .iter()
+                .copied()
+                .filter(|i| !targets[*i].group_exempt.iter().any(|e| e == key))
+                .collect();
+            let values: Vec<Option<String>> = relevant
+                .iter()
+                .map(|i| outcomes[*i].facts.as_ref().and_then(get))
+                .collect();
+            let mut distinct = values.clone();
+            distinct.sort();
+            distinct.dedup();
+            if distinct.len() < 2 {
+                continue;
+            }
+            let names: Vec<&str> = relevant.iter().map(|i| targets[*i].name.as_str()).collect();
+            for (pos, i) in relevant.iter().enumerate() {
+                let shown = if key == "http.secret" {
+                    match &values[pos] {
+                        Some(_) => "set (digest differs from others)".to_string(),
+                        None => "not set".to_string(),
+                    }
+                } else {
+                    values[pos].clone().unwrap_or_else(|| "unset".into())
+                };
+                let msg = format!(
+                    "{key} differs within group {group} ({}): here {shown}",
+                    names.join(", ")
+                );
+                let hit = Hit::new("RD-GRP-001", key, msg);
+                let t = &mut outcomes[*i].report;
+                let location = t.deployed.as_ref().map_or(
+                    Location::Default {
+                        path: t.name.clone(),
+                    },
+                    |d| Location::Default {
+                        path: d.source.clone(),
+                    },
+                );
+                t.findings.push(group_finding(&t.name, &hit, location));
+            }
+        }
+    }
+}
+
+fn group_finding(target: &str, hit: &Hit, location: Location) -> Finding {
+    let rule = rules::rule(hit.rule).expect("group rule exists");
+    Finding {
+        rule_id: rule.id.into(),
+        slug: rule.slug.into(),
+        title: rule.title.into(),
+        category: rule.category,
+        severity: rule.severity,
+        direction: Direction::Weakens,
+        path: hit.path.clone(),
+        location,
+        message: hit.message.clone(),
+        before: None,
+        after: None,
+        why: rule.why.into(),
+        fix: rule.fix.into(),
+        fingerprint: evaluate::fingerprint(target, rule.id, &hit.path, Direction::Weakens),
+        waived: None,
+        first_seen: None,
+    }
+}
+
+/// Checks every selected target with bounded concurrency; `progress` is called after each.
+pub fn check(
+    loaded: &Loaded,
+    targets: &[&Target],
+    d: &Digester,
+    waivers: &Waivers,
+    opts: &CheckOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<(Vec<Outcome>, Vec<String>), String> {
+    let baselines = Baselines::new(loaded)?;
+    let state = loaded.state_dir();
+    let _ = std::fs::create_dir_all(&state);
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Outcome>>> =
+        Mutex::new((0..targets.len()).map(|_| None).collect());
+    let workers = opts.concurrency.clamp(1, targets.len().max(1));
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(t) = targets.get(i) else { break };
+                    let o = check_target(
+                        loaded,
+                        t,
+                        &baselines,
+                        d,
+                        waivers,
+                        Some(&state),
+                        opts.incremental,
+                    );
+                    if let Ok(mut r) = results.lock() {
+                        r[i] = Some(o);
+                    }
+                    progress(done.fetch_add(1, Ordering::Relaxed) + 1, targets.len());
+                }
+            });
+        }
+    });
+    let mut outcomes: Vec<Outcome> = results
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .zip(targets)
+        .map(|(o, t)| {
+            o.unwrap_or_else(|| Outcome {
+                report: error_report(t, "internal: no result".into()),
+                facts: None,
+                hashes: Hashes::default(),
+            })
+        })
+        .collect();
+    group_consistency(targets, &mut outcomes);
+    let warnings = baselines.warnings.into_inner().unwrap_or_default();
+    Ok((outcomes, warnings))
+}
