@@ -16,7 +16,10 @@ use regdrift::registry::{BuildOptions, build};
 use regdrift::report::Report;
 use regdrift::rules::Severity;
 
-const PAIRS: usize = 10_000;
+/// Pairs per run; `REGDRIFT_BENCH_PAIRS` overrides it (for profiling).
+fn pair_count() -> usize {
+    std::env::var("REGDRIFT_BENCH_PAIRS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000)
+}
 
 struct Rng(u64);
 
@@ -118,7 +121,7 @@ fn peak_rss_mb() -> f64 {
 
 fn main() {
     let mut r = Rng(0x9E37_79B9_7F4A_7C15);
-    let pairs: Vec<(String, String, Vec<EnvVar>, Vec<EnvVar>)> = (0..PAIRS)
+    let pairs: Vec<(String, String, Vec<EnvVar>, Vec<EnvVar>)> = (0..pair_count())
         .map(|i| {
             (
                 config(&mut r, i, false),
@@ -153,12 +156,12 @@ fn main() {
         best = best.min(t.elapsed().as_secs_f64());
     }
     let mb = bytes as f64 / 1e6;
-    println!("diff benchmark: {PAIRS} pairs, {mb:.1} MB of config, {findings} findings");
+    println!("diff benchmark: {} pairs, {mb:.1} MB of config, {findings} findings", pair_count());
     println!(
         "  best of 3: {best:.3} s  ->  {:.0} pairs/s, {:.1} MB/s, {:.1} us/pair",
-        PAIRS as f64 / best,
+        pair_count() as f64 / best,
         mb / best,
-        best * 1e6 / PAIRS as f64
+        best * 1e6 / pair_count() as f64
     );
     println!("  peak RSS: {:.1} MB", peak_rss_mb());
 }

@@ -412,7 +412,7 @@ pub fn check_target(
     let mut report = evaluate::diff(&t.name, &base, &dep, d, waivers);
     report.baseline_trust = Some(trust);
     report.group = t.group.clone();
-    for r in &fetched.from_refs {
+    for r in fetched.from_refs.iter().filter(|_| t.env.from_kubernetes) {
         report
             .findings
             .push(env_ref_finding(&t.name, &fetched.label, r));
@@ -449,10 +449,7 @@ pub fn check_target(
 /// An env variable that comes from a Secret or ConfigMap reference: its value was not read.
 fn env_ref_finding(target: &str, label: &str, r: &source::EnvRef) -> Finding {
     let rule = rules::rule("RD-CFG-003").expect("rule exists");
-    let message = format!(
-        "{} comes from {} {}/{} (value not read: regdrift does not read cluster secrets); its effect is not included",
-        r.name, r.kind, r.object, r.key
-    );
+    let message = format!("{r}: its effect is not in the effective config");
     Finding {
         rule_id: "RD-CFG-008".into(),
         slug: "env-from-reference".into(),

@@ -75,7 +75,11 @@ pub fn run(
     };
     let command = display_command(argv);
     let limit = parse_timeout(timeout, &command)?;
-    let deadline = Instant::now() + limit;
+    // A timeout of centuries cannot overflow the clock: it is then simply a year.
+    let start = Instant::now();
+    let deadline = start
+        .checked_add(limit)
+        .unwrap_or(start + Duration::from_secs(365 * 86_400));
     let timed_out = || SourceError::Timeout {
         command: command.clone(),
         timeout: timeout.to_owned(),

@@ -62,7 +62,8 @@ pub fn fetch(sel: &KubernetesSource, base_dir: &Path) -> Result<Fetched, SourceE
         let keys: Vec<&str> = data.keys().map(String::as_str).collect();
         return Err(doc.error(
             format!("has no key `{key}` (keys: {})", list_or_none(&keys)),
-            "set key in the kubernetes source to the key holding the registry configuration",
+            "set config_map and key in the kubernetes source to the object and key holding the \
+             registry configuration",
         ));
     };
     notes.extend(env.notes);
