@@ -18,7 +18,10 @@ use regdrift::rules::Severity;
 
 /// Pairs per run; `REGDRIFT_BENCH_PAIRS` overrides it (for profiling).
 fn pair_count() -> usize {
-    std::env::var("REGDRIFT_BENCH_PAIRS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000)
+    std::env::var("REGDRIFT_BENCH_PAIRS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000)
 }
 
 struct Rng(u64);
@@ -156,7 +159,10 @@ fn main() {
         best = best.min(t.elapsed().as_secs_f64());
     }
     let mb = bytes as f64 / 1e6;
-    println!("diff benchmark: {} pairs, {mb:.1} MB of config, {findings} findings", pair_count());
+    println!(
+        "diff benchmark: {} pairs, {mb:.1} MB of config, {findings} findings",
+        pair_count()
+    );
     println!(
         "  best of 3: {best:.3} s  ->  {:.0} pairs/s, {:.1} MB/s, {:.1} us/pair",
         pair_count() as f64 / best,

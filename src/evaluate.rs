@@ -6,7 +6,8 @@
 //! and (c) RD-DRIFT-001 for every structural change no other finding explains, so no drift is
 //! silent; RD-DRIFT-002 says when only the bytes differ.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::drift::{self, Change};
 use crate::policy::Waivers;
@@ -221,6 +222,41 @@ impl Explained {
 }
 
 /// Drift findings between a baseline and a deployed config.
+/// A config with everything a comparison needs computed once: a fleet check prepares each
+/// baseline once and compares many deployed configs against it.
+pub struct Prepared<'a> {
+    pub cfg: Cow<'a, EffectiveConfig>,
+    pub info: ConfigInfo,
+    /// The redacted canonical config as YAML, for text diffs.
+    pub yaml: String,
+    pub posture: Vec<Hit>,
+    pub leaves: BTreeMap<String, drift::Side>,
+}
+
+impl<'a> Prepared<'a> {
+    pub fn new(cfg: Cow<'a, EffectiveConfig>, d: &Digester) -> Prepared<'a> {
+        let canonical = cfg.canonical(d);
+        let info = ConfigInfo {
+            source: cfg.source.clone(),
+            registry_version: cfg.version.to_string(),
+            raw_hash: cfg.raw_hash.clone(),
+            effective_hash: crate::registry::effective::hash_canonical(&canonical),
+            would_start: cfg.would_start(),
+        };
+        let yaml = crate::registry::yamlout::to_yaml(&canonical);
+        let posture = rules::posture(&Ctx::new(&cfg));
+        let leaves = drift::leaves(&cfg, d);
+        Prepared {
+            cfg,
+            info,
+            yaml,
+            posture,
+            leaves,
+        }
+    }
+}
+
+/// Drift findings between a baseline and a deployed config.
 pub fn diff(
     target: &str,
     base: &EffectiveConfig,
@@ -228,9 +264,21 @@ pub fn diff(
     d: &Digester,
     waivers: &Waivers,
 ) -> TargetReport {
+    let b = Prepared::new(Cow::Borrowed(base), d);
+    let c = Prepared::new(Cow::Borrowed(dep), d);
+    diff_prepared(target, &b, &c, waivers)
+}
+
+/// Drift findings between a prepared baseline and a prepared deployed config.
+pub fn diff_prepared(
+    target: &str,
+    pbase: &Prepared<'_>,
+    pdep: &Prepared<'_>,
+    waivers: &Waivers,
+) -> TargetReport {
+    let (base, dep) = (pbase.cfg.as_ref(), pdep.cfg.as_ref());
     let (b, c) = (Ctx::new(base), Ctx::new(dep));
-    let pb = rules::posture(&b);
-    let pd = rules::posture(&c);
+    let (pb, pd) = (&pbase.posture, &pdep.posture);
     let kb: HashSet<_> = pb.iter().map(key).collect();
     let kd: HashSet<_> = pd.iter().map(key).collect();
     let mut findings = Vec::new();
@@ -274,15 +322,15 @@ pub fn diff(
             c.show(&h.path),
         ));
     }
-    let drift = drift::compare(base, dep, d);
+    let changes = drift::compare_leaves(&pbase.leaves, &pdep.leaves);
     let explained = Explained::new(&findings);
-    for ch in &drift.changes {
+    for ch in &changes {
         if explained.explains(&ch.path) {
             continue;
         }
         findings.push(change_finding(target, dep, ch));
     }
-    if drift.cosmetic {
+    if changes.is_empty() && base.raw_hash != dep.raw_hash {
         let h = Hit::new("RD-DRIFT-002", "", "the config file differs from the baseline only in comments, order, quoting or spelling")
             .direction(Direction::Neutral);
         findings.push(finding(
@@ -299,15 +347,21 @@ pub fn diff(
     }
     sort(&mut findings);
     let findings = waivers.apply(target, findings);
+    let text_diff = drift::unified(
+        &pbase.yaml,
+        &pdep.yaml,
+        &format!("baseline {}", base.source),
+        &format!("deployed {}", dep.source),
+    );
     TargetReport {
         name: target.into(),
         status: Status::Checked,
         baseline_trust: None,
-        baseline: Some(config_info(base, d)),
-        deployed: Some(config_info(dep, d)),
+        baseline: Some(pbase.info.clone()),
+        deployed: Some(pdep.info.clone()),
         findings,
-        changes: Some(drift.changes.len()),
-        text_diff: Some(drift.text_diff),
+        changes: Some(changes.len()),
+        text_diff: Some(text_diff),
         resolved: Vec::new(),
         group: None,
         reused: false,

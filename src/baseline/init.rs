@@ -12,7 +12,6 @@ use std::fmt::Write as _;
 
 use crate::registry::EffectiveConfig;
 use crate::registry::redact::{self, Secrecy};
-use crate::registry::resolve::{self, Scalar, Style};
 use crate::registry::schema::SchemaNode;
 use crate::registry::value::{MapKind, VNode, Value};
 use crate::report::Finding;
@@ -25,22 +24,7 @@ struct Emitter<'a> {
 
 /// A scalar string as YAML that yaml.v2 reads back as the same string.
 fn yaml_string(s: &str) -> String {
-    let plain_ok = !s.is_empty()
-        && s.trim() == s
-        && !s.contains(": ")
-        && !s.contains(" #")
-        && !s.starts_with([
-            '!', '&', '*', '-', '?', '{', '}', '[', ']', ',', '#', '|', '>', '@', '`', '"', '\'',
-            '%',
-        ])
-        && !s.ends_with(':')
-        && !s.contains(['\n', '\t'])
-        && matches!(resolve::resolve(s, Style::Plain, None), Ok(Scalar::Str(ref x)) if x == s);
-    if plain_ok {
-        s.to_string()
-    } else {
-        serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
-    }
+    crate::registry::yamlout::quote(s)
 }
 
 fn scalar(v: &Value) -> String {

@@ -260,10 +260,23 @@ pub fn strip_ids(path: &str) -> String {
 
 /// Compares `baseline` with `deployed`.
 pub fn compare(baseline: &EffectiveConfig, deployed: &EffectiveConfig, d: &Digester) -> Drift {
-    let a = leaves(baseline, d);
-    let b = leaves(deployed, d);
+    let changes = compare_leaves(&leaves(baseline, d), &leaves(deployed, d));
+    let cosmetic = changes.is_empty() && baseline.raw_hash != deployed.raw_hash;
+    Drift {
+        text_diff: text_diff(baseline, deployed, d),
+        changes,
+        cosmetic,
+    }
+}
+
+/// Structural changes between two sets of leaves, sorted by path.
+///
+/// A secret the deployment supplies where the baseline has none is not drift: baselines
+/// never hold secret values (they come from the environment at deploy time). A secret that
+/// the baseline's environment gives and the deployment lacks or changes is.
+pub fn compare_leaves(a: &BTreeMap<String, Side>, b: &BTreeMap<String, Side>) -> Vec<Change> {
     let mut changes = Vec::new();
-    for (path, before) in &a {
+    for (path, before) in a {
         match b.get(path) {
             None => changes.push(Change {
                 path: path.clone(),
@@ -280,8 +293,8 @@ pub fn compare(baseline: &EffectiveConfig, deployed: &EffectiveConfig, d: &Diges
             Some(_) => {}
         }
     }
-    for (path, after) in &b {
-        if !a.contains_key(path) {
+    for (path, after) in b {
+        if !a.contains_key(path) && !after.secret {
             changes.push(Change {
                 path: path.clone(),
                 kind: ChangeKind::Added,
@@ -291,17 +304,21 @@ pub fn compare(baseline: &EffectiveConfig, deployed: &EffectiveConfig, d: &Diges
         }
     }
     changes.sort_by(|x, y| x.path.cmp(&y.path));
-    let cosmetic = changes.is_empty() && baseline.raw_hash != deployed.raw_hash;
-    Drift {
-        text_diff: text_diff(baseline, deployed, d),
-        changes,
-        cosmetic,
-    }
+    changes
+}
+
+/// A unified diff of two texts with the given labels.
+pub fn unified(a: &str, b: &str, a_label: &str, b_label: &str) -> String {
+    similar::TextDiff::from_lines(a, b)
+        .unified_diff()
+        .context_radius(3)
+        .header(a_label, b_label)
+        .to_string()
 }
 
 /// The redacted canonical config as YAML, the form people read diffs in.
 pub fn canonical_yaml(cfg: &EffectiveConfig, d: &Digester) -> String {
-    serde_yaml::to_string(&cfg.canonical(d)).unwrap_or_default()
+    crate::registry::yamlout::to_yaml(&cfg.canonical(d))
 }
 
 /// Unified diff (via `similar`) of the redacted canonical YAML of both configs.

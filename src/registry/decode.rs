@@ -70,6 +70,11 @@ struct Decoder {
 }
 
 fn is_null(s: &ScalarNode) -> bool {
+    // Fast path: an untagged scalar is null only if plain and one of these spellings.
+    if s.tag.is_none() {
+        return s.style == resolve::Style::Plain
+            && matches!(s.text.as_str(), "" | "~" | "null" | "Null" | "NULL");
+    }
     matches!(
         resolve::resolve(&s.text, s.style, s.tag.as_deref()),
         Ok(Scalar::Null)
@@ -129,13 +134,14 @@ fn go_type_name(ty: Ty) -> &'static str {
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur: Vec<usize> = vec![0; b.len() + 1];
     for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
+        cur[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
         }
-        prev = cur;
+        std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
 }
@@ -143,7 +149,10 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 /// The known key nearest to `key` among `candidates`, when it is close enough to be a typo.
 pub fn nearest<'a>(key: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
     let lower = key.to_lowercase();
+    let n = lower.chars().count();
     candidates
+        // The length difference bounds the distance: skip what cannot be close enough.
+        .filter(|c| n.abs_diff(c.chars().count()) <= 2.max(c.len() / 4))
         .map(|c| (edit_distance(&lower, c), c))
         .filter(|(d, c)| *d <= 2.max(c.len() / 4) && *d < c.len())
         .min()
@@ -377,9 +386,8 @@ impl Decoder {
                 return;
             }
             // A free-form map keeps unknown keys: they are passed to the driver or plugin.
-            let any = SchemaNode::clone(&ANY);
             let mut slot = None;
-            self.decode(value, &any, &mut slot, &child_path);
+            self.decode(value, &ANY, &mut slot, &child_path);
             if let Some(mut v) = slot {
                 v.key_pos = Some(key_pos);
                 super::value::set_entry(entries, key, v);
@@ -396,7 +404,12 @@ impl Decoder {
             _ => None,
         };
         let before = slot.is_some();
-        self.decode(value, child, &mut slot, &child_path);
+        if kind == MapKind::AnyKeys {
+            // Inside an interface{} value everything is interface{}: the schema only names keys.
+            slot = Some(self.decode_any(value, child, &child_path));
+        } else {
+            self.decode(value, child, &mut slot, &child_path);
+        }
         match (slot, idx) {
             (Some(mut v), Some(i)) => {
                 v.key_pos = Some(key_pos);
@@ -457,15 +470,9 @@ impl Decoder {
         let origin = Origin::file(node.pos);
         let entries = match &node.kind {
             NodeKind::Map(pairs) => {
+                // The schema gives every value of these maps the parameters type (schema.rs).
                 let mut entries = Vec::new();
-                let params = SchemaNode::clone(&PARAMS);
-                let mut section = schema.clone();
-                section.elem = Some(Box::new(params));
-                // Every value of these maps is a parameters map, whatever its name.
-                for (_, f) in &mut section.fields {
-                    f.ty = Ty::Params;
-                }
-                self.decode_pairs(pairs, &section, &mut entries, path, MapKind::StrKeys);
+                self.decode_pairs(pairs, schema, &mut entries, path, MapKind::StrKeys);
                 entries
             }
             NodeKind::Scalar(s) => {
@@ -563,15 +570,8 @@ impl Decoder {
                 VNode::new(Value::List(list), origin)
             }
             NodeKind::Map(pairs) => {
-                let mut any = schema.clone();
-                any.ty = Ty::Any;
-                for (_, f) in &mut any.fields {
-                    if f.ty != Ty::Any {
-                        f.ty = Ty::Any;
-                    }
-                }
                 let mut entries = Vec::new();
-                self.decode_pairs(pairs, &any, &mut entries, path, MapKind::AnyKeys);
+                self.decode_pairs(pairs, schema, &mut entries, path, MapKind::AnyKeys);
                 VNode::new(Value::Map(MapKind::AnyKeys, entries), origin)
             }
         }
@@ -597,7 +597,6 @@ fn named_item_schema(elem: &SchemaNode, item: &Node) -> Option<SchemaNode> {
 
 static ANY: SchemaNode = SchemaNode::leaf(Ty::Any);
 static STR: SchemaNode = SchemaNode::leaf(Ty::Str);
-static PARAMS: SchemaNode = SchemaNode::leaf(Ty::Params);
 
 /// Decodes the document root against the schema of `version`.
 pub fn decode(root: &Node, schema: &SchemaNode, version: Version) -> Decoded {

@@ -521,8 +521,7 @@ impl EffectiveConfig {
 
     /// blake3 of the canonical form (keyed digests stand in for secrets).
     pub fn effective_hash(&self, digester: &Digester) -> String {
-        let text = serde_json::to_string(&self.canonical(digester)).unwrap_or_default();
-        blake3::hash(text.as_bytes()).to_hex().to_string()
+        hash_canonical(&self.canonical(digester))
     }
 
     /// Every leaf with its concrete path, redacted rendering and origin, in key order.
@@ -538,6 +537,12 @@ impl EffectiveConfig {
         );
         out
     }
+}
+
+/// blake3 of a canonical form (see [`EffectiveConfig::canonical`]).
+pub fn hash_canonical(canonical: &serde_json::Value) -> String {
+    let text = serde_json::to_string(canonical).unwrap_or_default();
+    blake3::hash(text.as_bytes()).to_hex().to_string()
 }
 
 /// What the registry makes of a free-form value of a given kind and boolean rule.

@@ -77,6 +77,9 @@ pub struct EnvOutcome {
 
 const PREFIX: &str = "REGISTRY_";
 
+static ANY: SchemaNode = SchemaNode::leaf(Ty::Any);
+static STR: SchemaNode = SchemaNode::leaf(Ty::Str);
+
 /// Well-known `REGISTRY_`-prefixed variables that are not configuration (config path,
 /// Kubernetes service links): the reason they are harmless, or `None`.
 pub fn not_config_reason(name: &str) -> Option<&'static str> {
@@ -333,16 +336,8 @@ impl Walk<'_> {
         let Some(first) = segs.first() else {
             return Step::Ignored(format!("nothing to set in {path}"));
         };
-        let child_schema = |key: &str| -> SchemaNode {
-            let mut s = schema
-                .child(key)
-                .cloned()
-                .unwrap_or_else(|| SchemaNode::leaf(Ty::Any));
-            if matches!(schema.ty, Ty::Storage | Ty::Auth) {
-                s.ty = Ty::Params;
-            }
-            s
-        };
+        // Values of `storage` and `auth` are parameters maps (the schema says so).
+        let child_schema = |key: &str| -> &SchemaNode { schema.child(key).unwrap_or(&ANY) };
         if segs.len() > 1
             && let Some(i) = entries
                 .iter()
@@ -354,7 +349,7 @@ impl Walk<'_> {
                 &mut entries[i].1,
                 VNode::new(Value::Null, Origin::Default),
             ));
-            let step = self.walk_value(&mut slot, &cs, &segs[1..], &join(path, &key), false);
+            let step = self.walk_value(&mut slot, cs, &segs[1..], &join(path, &key), false);
             if let Some(v) = slot {
                 entries[i].1 = v;
             }
@@ -371,10 +366,10 @@ impl Walk<'_> {
         };
         let before = existing.map(|i| entries[i].1.clone());
         let step = if segs.len() > 1 {
-            self.walk_value(&mut slot, &cs, &segs[1..], &kpath, true)
+            self.walk_value(&mut slot, cs, &segs[1..], &kpath, true)
         } else {
             let mut s = before.clone();
-            let step = self.set(&mut s, &cs, &kpath);
+            let step = self.set(&mut s, cs, &kpath);
             slot = s;
             step
         };
@@ -419,11 +414,7 @@ impl Walk<'_> {
                 format!("undefined index {idx}: {path} has {} items", items.len()),
             );
         }
-        let elem = schema
-            .elem
-            .as_deref()
-            .cloned()
-            .unwrap_or_else(|| SchemaNode::leaf(Ty::Str));
+        let elem = schema.elem.as_deref().unwrap_or(&STR);
         let ipath = format!("{path}[{idx}]");
         let appended = idx == items.len();
         if appended {

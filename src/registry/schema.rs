@@ -295,6 +295,16 @@ fn fix_lists(node: &mut SchemaNode) {
     if node.path == "middleware" {
         fix_middleware(node);
     }
+    if matches!(node.ty, Ty::Storage | Ty::Auth) {
+        // Every value of `storage` and `auth` is a parameters map, named or not.
+        for (_, f) in &mut node.fields {
+            f.ty = Ty::Params;
+        }
+        let elem = node.elem.get_or_insert_with(|| {
+            Box::new(SchemaNode::new(format!("{}.*", node.path), Ty::Params))
+        });
+        elem.ty = Ty::Params;
+    }
     for (_, f) in &mut node.fields {
         fix_lists(f);
     }

@@ -3,7 +3,8 @@
 //! Values are compared here but never copied into a finding: messages name keys only.
 
 use super::{Ctx, Hit, Severity};
-use crate::registry::redact::Digester;
+use crate::registry::redact::{self, Secrecy};
+use crate::registry::schema::SchemaNode;
 use crate::registry::value::{Origin, VNode, Value};
 
 /// Values published in upstream samples and docs (reference §3, §6).
@@ -78,24 +79,76 @@ pub fn posture(c: &Ctx<'_>, out: &mut Vec<Hit>) {
 }
 
 fn plaintext(c: &Ctx<'_>, out: &mut Vec<Hit>) {
-    // Only which keys are secret and where they came from are needed: any key works here.
-    let d = Digester::from_material("regdrift plaintext check");
     let redis_v3 = c.cfg.version.is_v3() && !c.strs("redis.addrs").is_empty();
     let sev = if c.set("http.debug.addr") || redis_v3 {
         Severity::High
     } else {
         Severity::Medium
     };
-    for e in c.cfg.flatten(&d) {
-        if e.secret && matches!(e.origin, Origin::File { .. }) {
-            out.push(
-                Hit::new(
-                    "RD-SEC-002",
-                    e.path.clone(),
-                    format!("{} is written in plaintext in the config file", e.path),
-                )
-                .severity(sev),
-            );
+    let mut found = Vec::new();
+    secrets_in_file(
+        &c.cfg.root,
+        Some(c.cfg.schema()),
+        Secrecy::Public,
+        "",
+        &mut found,
+    );
+    for path in found {
+        out.push(
+            Hit::new(
+                "RD-SEC-002",
+                path.clone(),
+                format!("{path} is written in plaintext in the config file"),
+            )
+            .severity(sev),
+        );
+    }
+}
+
+/// Paths of secret values (whole secret sections count once) that came from the file.
+fn secrets_in_file(
+    v: &VNode,
+    schema: Option<&SchemaNode>,
+    sec: Secrecy,
+    path: &str,
+    out: &mut Vec<String>,
+) {
+    if sec == Secrecy::Secret {
+        if !v.is_zero() && matches!(v.origin, Origin::File { .. }) {
+            out.push(path.to_string());
         }
+        return;
+    }
+    match &v.value {
+        Value::Map(_, entries) => {
+            for (k, e) in entries {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                secrets_in_file(
+                    e,
+                    schema.and_then(|s| s.child(k)),
+                    redact::child_secrecy(schema, k, sec),
+                    &p,
+                    out,
+                );
+            }
+        }
+        Value::List(items) => {
+            let elem = schema.and_then(|s| s.elem.as_deref());
+            let is = redact::item_secrecy(schema, sec);
+            for (i, item) in items.iter().enumerate() {
+                secrets_in_file(
+                    item,
+                    elem.map(|e| e.for_item(item)),
+                    is,
+                    &format!("{path}[{i}]"),
+                    out,
+                );
+            }
+        }
+        _ => {}
     }
 }
