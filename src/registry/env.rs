@@ -451,7 +451,7 @@ impl Walk<'_> {
             &mut items[idx],
             VNode::new(Value::Null, Origin::Default),
         ));
-        let step = self.walk_value(&mut slot, &elem, rest, &ipath, true);
+        let step = self.walk_value(&mut slot, elem, rest, &ipath, true);
         if let Some(v) = slot {
             items[idx] = v;
         }
