@@ -178,7 +178,7 @@ impl Loaded {
 
 /// "did you mean" for serde's `unknown field `x`, expected one of `a`, `b``.
 fn unknown_field_hint(message: &str) -> String {
-    let Some(rest) = message.strip_prefix("unknown field `") else {
+    let Some(rest) = message.split_once("unknown field `").map(|(_, r)| r) else {
         return String::new();
     };
     let Some((field, expected)) = rest.split_once('`') else {

@@ -15,8 +15,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
@@ -87,12 +87,17 @@ pub fn select<'a>(targets: &'a [Target], opts: &CheckOptions) -> Result<Vec<&'a 
 /// A baseline as loaded for this run: its bytes and how it was trusted, or why not.
 type BaselineEntry = Result<(Vec<u8>, TrustInfo), String>;
 
+/// A baseline built and prepared for comparison, or why it could not be built.
+type PreparedEntry = Result<Arc<evaluate::Prepared<'static>>, String>;
+
 /// Loads and verifies baselines, once per path.
 pub struct Baselines<'a> {
     loaded: &'a Loaded,
     signers: Option<AllowedSigners>,
     policy: Result<TrustPolicy, String>,
     cache: Mutex<HashMap<String, BaselineEntry>>,
+    /// Each baseline built and prepared once per registry version, shared by its targets.
+    prepared: Mutex<HashMap<(String, Version), PreparedEntry>>,
     /// Warnings to print once (allow_unsigned).
     pub warnings: Mutex<Vec<String>>,
 }
@@ -111,6 +116,7 @@ impl<'a> Baselines<'a> {
             signers,
             policy: TrustPolicy::new(b.require_signed, b.detached).map_err(|e| e.to_string()),
             cache: Mutex::new(HashMap::new()),
+            prepared: Mutex::new(HashMap::new()),
             warnings: Mutex::new(Vec::new()),
         })
     }
@@ -172,6 +178,32 @@ impl<'a> Baselines<'a> {
             warning: Some(warning),
         };
         Ok((u.content().to_vec(), info))
+    }
+
+    /// The baseline at `path` built for `version` and prepared for comparison (cached).
+    pub fn prepared(
+        &self,
+        path: &str,
+        version: Version,
+        bytes: &[u8],
+        label: &str,
+        d: &Digester,
+    ) -> PreparedEntry {
+        let key = (path.to_string(), version);
+        if let Some(hit) = self.prepared.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return hit;
+        }
+        let opts = BuildOptions {
+            version,
+            ..BuildOptions::default()
+        };
+        let entry = registry::build(bytes, label, &[], &opts)
+            .map(|cfg| Arc::new(evaluate::Prepared::new(std::borrow::Cow::Owned(cfg), d)))
+            .map_err(|e| e.to_string());
+        if let Ok(mut c) = self.prepared.lock() {
+            c.insert(key, entry.clone());
+        }
+        entry
     }
 
     /// The baseline at `path`, verified (cached for the run).
@@ -242,6 +274,10 @@ pub struct Saved {
     pub env_hash: String,
     pub baseline_hash: String,
     pub version: String,
+    /// Hash of the target's own entry in regdrift.yml (source, env, group, baseline path,
+    /// exemptions) and of the env references the source yields: any change checks again.
+    #[serde(default)]
+    pub spec_hash: String,
     pub facts: GroupFacts,
     pub report: TargetReport,
 }
@@ -336,6 +372,13 @@ pub fn check_target(
     let version = version_of(loaded, t);
     let raw = blake3::hash(&fetched.bytes).to_hex().to_string();
     let envh = env_hash(&vars, d);
+    let spec_hash = {
+        let spec = serde_json::to_string(t).unwrap_or_default();
+        let refs: Vec<String> = fetched.from_refs.iter().map(|r| r.to_string()).collect();
+        blake3::hash(format!("{spec}\0{}\0{}", refs.join("\n"), fetched.label).as_bytes())
+            .to_hex()
+            .to_string()
+    };
     let mut hashes = Hashes {
         raw: Some(raw.clone()),
         env: Some(envh.clone()),
@@ -359,6 +402,7 @@ pub fn check_target(
             .and_then(|b| serde_json::from_slice(&b).ok());
         if let Some(s) = saved.filter(|s| {
             s.raw_hash == raw
+                && s.spec_hash == spec_hash
                 && s.env_hash == envh
                 && s.baseline_hash == base_hash
                 && s.version == version.as_str()
@@ -389,8 +433,8 @@ pub fn check_target(
         ..BuildOptions::default()
     };
     let label = format!("{}@{}:{}", trust.repo, trust.rev, t.baseline);
-    let base = match registry::build(&base_bytes, &label, &[], &opts) {
-        Ok(c) => c,
+    let base = match baselines.prepared(&t.baseline, version, &base_bytes, &label, d) {
+        Ok(p) => p,
         Err(e) => {
             return Outcome {
                 report: error_report(t, format!("baseline {e}")),
@@ -409,7 +453,8 @@ pub fn check_target(
             };
         }
     };
-    let mut report = evaluate::diff(&t.name, &base, &dep, d, waivers);
+    let prepared = evaluate::Prepared::new(std::borrow::Cow::Borrowed(&dep), d);
+    let mut report = evaluate::diff_prepared(&t.name, &base, &prepared, waivers);
     report.baseline_trust = Some(trust);
     report.group = t.group.clone();
     for r in fetched.from_refs.iter().filter(|_| t.env.from_kubernetes) {
@@ -425,6 +470,7 @@ pub fn check_target(
             env_hash: envh,
             baseline_hash: base_hash,
             version: version.as_str().into(),
+            spec_hash,
             facts: facts.clone(),
             report: report.clone(),
         };

@@ -482,9 +482,11 @@ fn parse_docker(text: &[u8], path: &Path, out: &mut ParsedEnv) -> Result<(), Env
             return Err(invalid(
                 path,
                 line,
+                // Only the first word: what follows the space may be a value (a secret).
                 format!(
-                    "variable name {:?} contains whitespace, which docker run --env-file rejects",
-                    shorten(key)
+                    "variable name {:?} is followed by whitespace and more text, which docker run \
+                     --env-file rejects",
+                    shorten(key.split_whitespace().next().unwrap_or(""))
                 ),
                 "write NAME=VALUE with no spaces in the name or before \"=\"",
             ));
