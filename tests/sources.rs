@@ -925,7 +925,7 @@ fn env_errors_name_the_input() {
     .to_string();
     assert!(
         err.starts_with(
-            "env.command: command: sh -c \"echo 'BAD NAME=1'\":1: variable name \"BAD NAME\""
+            "env.command: command: sh -c \"echo 'BAD NAME=1'\":1: variable name \"BAD\" is followed by whitespace"
         ),
         "{err}"
     );
