@@ -169,15 +169,26 @@ pub fn render_text(r: &ShowReport, st: Style) -> String {
         .max()
         .unwrap_or(0)
         .min(48);
-    let _ = writeln!(out);
-    for e in &r.entries {
-        let value = match &e.digest {
+    let values: Vec<String> = r
+        .entries
+        .iter()
+        .map(|e| match &e.digest {
             Some(d) => format!("{} (digest {d})", e.value),
+            None if e.value == "null" => "(unset: removed)".to_string(),
             None => e.value.clone(),
-        };
+        })
+        .collect();
+    let vwidth = values
+        .iter()
+        .map(|v| v.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(40);
+    let _ = writeln!(out);
+    for (e, value) in r.entries.iter().zip(&values) {
         let _ = writeln!(
             out,
-            "  {:width$}  {}  {}",
+            "  {:width$}  {:vwidth$}  {}",
             e.path,
             value,
             st.dim(&e.origin.label(&r.source))
