@@ -282,10 +282,30 @@ pub struct Saved {
     pub report: TargetReport,
 }
 
-fn saved_path(state: &Path, target: &str) -> PathBuf {
-    state
-        .join("last")
-        .join(format!("{}.json", blake3::hash(target.as_bytes()).to_hex()))
+/// Previous results by target name, for incremental runs.
+pub type SavedMap = HashMap<String, Saved>;
+
+/// One file for all targets, written once per run (tmp + rename): per-target files cost more
+/// in file creation than the checks themselves on a large fleet.
+fn saved_path(state: &Path) -> PathBuf {
+    state.join("last-results.json")
+}
+
+fn load_saved(state: &Path) -> SavedMap {
+    std::fs::read(saved_path(state))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+fn store_saved(state: &Path, map: &SavedMap) {
+    if let Ok(bytes) = serde_json::to_vec(map) {
+        let path = saved_path(state);
+        let tmp = path.with_extension("tmp");
+        if std::fs::write(&tmp, bytes).is_ok() {
+            let _ = std::fs::rename(&tmp, &path);
+        }
+    }
 }
 
 /// The hashes recorded in history for a target.
@@ -302,6 +322,8 @@ pub struct Outcome {
     pub report: TargetReport,
     pub facts: Option<GroupFacts>,
     pub hashes: Hashes,
+    /// What to keep for the next incremental run (None: keep the previous entry).
+    pub saved: Option<Saved>,
 }
 
 fn env_hash(vars: &[EnvVar], d: &Digester) -> String {
@@ -346,8 +368,7 @@ pub fn check_target(
     baselines: &Baselines<'_>,
     d: &Digester,
     waivers: &Waivers,
-    state: Option<&Path>,
-    incremental: bool,
+    previous: Option<&SavedMap>,
 ) -> Outcome {
     let fetched = match source::fetch(&t.source, &loaded.base_dir) {
         Ok(f) => f,
@@ -356,6 +377,7 @@ pub fn check_target(
                 report: error_report(t, e.to_string()),
                 facts: None,
                 hashes: Hashes::default(),
+                saved: None,
             };
         }
     };
@@ -366,6 +388,7 @@ pub fn check_target(
                 report: error_report(t, e.to_string()),
                 facts: None,
                 hashes: Hashes::default(),
+                saved: None,
             };
         }
     };
@@ -391,16 +414,14 @@ pub fn check_target(
                 report: error_report(t, e),
                 facts: None,
                 hashes,
+                saved: None,
             };
         }
     };
     let base_hash = blake3::hash(&base_bytes).to_hex().to_string();
     hashes.baseline = Some(base_hash.clone());
-    if incremental && let Some(state) = state {
-        let saved: Option<Saved> = std::fs::read(saved_path(state, &t.name))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
-        if let Some(s) = saved.filter(|s| {
+    if let Some(previous) = previous {
+        if let Some(s) = previous.get(&t.name).cloned().filter(|s| {
             s.raw_hash == raw
                 && s.spec_hash == spec_hash
                 && s.env_hash == envh
@@ -425,6 +446,7 @@ pub fn check_target(
                 report,
                 facts: Some(s.facts),
                 hashes,
+                saved: None,
             };
         }
     }
@@ -440,6 +462,7 @@ pub fn check_target(
                 report: error_report(t, format!("baseline {e}")),
                 facts: None,
                 hashes,
+                saved: None,
             };
         }
     };
@@ -450,6 +473,7 @@ pub fn check_target(
                 report: error_report(t, e.to_string()),
                 facts: None,
                 hashes,
+                saved: None,
             };
         }
     };
@@ -464,31 +488,20 @@ pub fn check_target(
     }
     hashes.effective = report.deployed.as_ref().map(|i| i.effective_hash.clone());
     let facts = group_facts(&dep, d);
-    if let Some(state) = state {
-        let saved = Saved {
-            raw_hash: raw,
-            env_hash: envh,
-            baseline_hash: base_hash,
-            version: version.as_str().into(),
-            spec_hash,
-            facts: facts.clone(),
-            report: report.clone(),
-        };
-        let path = saved_path(state, &t.name);
-        if let Some(dir) = path.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        if let Ok(bytes) = serde_json::to_vec(&saved) {
-            let tmp = path.with_extension("tmp");
-            if std::fs::write(&tmp, bytes).is_ok() {
-                let _ = std::fs::rename(&tmp, &path);
-            }
-        }
-    }
+    let saved = Saved {
+        raw_hash: raw,
+        env_hash: envh,
+        baseline_hash: base_hash,
+        version: version.as_str().into(),
+        spec_hash,
+        facts: facts.clone(),
+        report: report.clone(),
+    };
     Outcome {
         report,
         facts: Some(facts),
         hashes,
+        saved: Some(saved),
     }
 }
 
@@ -616,6 +629,8 @@ pub fn check(
     let baselines = Baselines::new(loaded)?;
     let state = loaded.state_dir();
     let _ = std::fs::create_dir_all(&state);
+    let mut saved_map = load_saved(&state);
+    let previous = opts.incremental.then_some(&saved_map);
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Outcome>>> =
@@ -627,15 +642,7 @@ pub fn check(
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(t) = targets.get(i) else { break };
-                    let o = check_target(
-                        loaded,
-                        t,
-                        &baselines,
-                        d,
-                        waivers,
-                        Some(&state),
-                        opts.incremental,
-                    );
+                    let o = check_target(loaded, t, &baselines, d, waivers, previous);
                     if let Ok(mut r) = results.lock() {
                         r[i] = Some(o);
                     }
@@ -654,9 +661,16 @@ pub fn check(
                 report: error_report(t, "internal: no result".into()),
                 facts: None,
                 hashes: Hashes::default(),
+                saved: None,
             })
         })
         .collect();
+    for o in &mut outcomes {
+        if let Some(sv) = o.saved.take() {
+            saved_map.insert(o.report.name.clone(), sv);
+        }
+    }
+    store_saved(&state, &saved_map);
     group_consistency(targets, &mut outcomes);
     let warnings = baselines.warnings.into_inner().unwrap_or_default();
     Ok((outcomes, warnings))
