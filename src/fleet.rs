@@ -270,6 +270,14 @@ fn group_facts(cfg: &EffectiveConfig, d: &Digester) -> GroupFacts {
 /// What the state directory keeps of a target's last result, for incremental runs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Saved {
+    #[serde(flatten)]
+    pub key: SavedKey,
+    pub report: TargetReport,
+}
+
+/// What decides whether a previous result can be reused, and the group facts it had.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedKey {
     pub raw_hash: String,
     pub env_hash: String,
     pub baseline_hash: String,
@@ -279,7 +287,14 @@ pub struct Saved {
     #[serde(default)]
     pub spec_hash: String,
     pub facts: GroupFacts,
-    pub report: TargetReport,
+}
+
+/// A saved result written without copying the report.
+#[derive(Serialize)]
+struct SavedRef<'a> {
+    #[serde(flatten)]
+    key: &'a SavedKey,
+    report: &'a TargetReport,
 }
 
 /// Previous results by target name, for incremental runs.
@@ -298,13 +313,33 @@ fn load_saved(state: &Path) -> SavedMap {
         .unwrap_or_default()
 }
 
-fn store_saved(state: &Path, map: &SavedMap) {
-    if let Ok(bytes) = serde_json::to_vec(map) {
-        let path = saved_path(state);
-        let tmp = path.with_extension("tmp");
-        if std::fs::write(&tmp, bytes).is_ok() {
-            let _ = std::fs::rename(&tmp, &path);
-        }
+/// Writes this run's results (and the previous ones of targets not checked now), streamed
+/// to a temporary file and renamed into place, so a killed run leaves the old file whole.
+fn store_saved(state: &Path, previous: &SavedMap, now: &[(&SavedKey, &TargetReport)]) {
+    let mut all: BTreeMap<&str, SavedRef<'_>> = previous
+        .iter()
+        .map(|(name, s)| {
+            (
+                name.as_str(),
+                SavedRef {
+                    key: &s.key,
+                    report: &s.report,
+                },
+            )
+        })
+        .collect();
+    for (key, report) in now {
+        all.insert(report.name.as_str(), SavedRef { key, report });
+    }
+    let path = saved_path(state);
+    let tmp = path.with_extension("tmp");
+    let written = std::fs::File::create(&tmp).and_then(|f| {
+        let mut w = std::io::BufWriter::new(f);
+        serde_json::to_writer(&mut w, &all).map_err(std::io::Error::other)?;
+        std::io::Write::flush(&mut w)
+    });
+    if written.is_ok() {
+        let _ = std::fs::rename(&tmp, &path);
     }
 }
 
@@ -323,7 +358,7 @@ pub struct Outcome {
     pub facts: Option<GroupFacts>,
     pub hashes: Hashes,
     /// What to keep for the next incremental run (None: keep the previous entry).
-    pub saved: Option<Saved>,
+    pub saved: Option<SavedKey>,
 }
 
 fn env_hash(vars: &[EnvVar], d: &Digester) -> String {
@@ -422,11 +457,11 @@ pub fn check_target(
     hashes.baseline = Some(base_hash.clone());
     if let Some(previous) = previous {
         if let Some(s) = previous.get(&t.name).cloned().filter(|s| {
-            s.raw_hash == raw
-                && s.spec_hash == spec_hash
-                && s.env_hash == envh
-                && s.baseline_hash == base_hash
-                && s.version == version.as_str()
+            s.key.raw_hash == raw
+                && s.key.spec_hash == spec_hash
+                && s.key.env_hash == envh
+                && s.key.baseline_hash == base_hash
+                && s.key.version == version.as_str()
         }) {
             let mut report = s.report;
             report.reused = true;
@@ -444,7 +479,7 @@ pub fn check_target(
             hashes.effective = report.deployed.as_ref().map(|i| i.effective_hash.clone());
             return Outcome {
                 report,
-                facts: Some(s.facts),
+                facts: Some(s.key.facts),
                 hashes,
                 saved: None,
             };
@@ -488,14 +523,13 @@ pub fn check_target(
     }
     hashes.effective = report.deployed.as_ref().map(|i| i.effective_hash.clone());
     let facts = group_facts(&dep, d);
-    let saved = Saved {
+    let saved = SavedKey {
         raw_hash: raw,
         env_hash: envh,
         baseline_hash: base_hash,
         version: version.as_str().into(),
         spec_hash,
         facts: facts.clone(),
-        report: report.clone(),
     };
     Outcome {
         report,
@@ -629,7 +663,7 @@ pub fn check(
     let baselines = Baselines::new(loaded)?;
     let state = loaded.state_dir();
     let _ = std::fs::create_dir_all(&state);
-    let mut saved_map = load_saved(&state);
+    let saved_map = load_saved(&state);
     let previous = opts.incremental.then_some(&saved_map);
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
@@ -665,12 +699,13 @@ pub fn check(
             })
         })
         .collect();
-    for o in &mut outcomes {
-        if let Some(sv) = o.saved.take() {
-            saved_map.insert(o.report.name.clone(), sv);
-        }
-    }
-    store_saved(&state, &saved_map);
+    let now: Vec<(&SavedKey, &TargetReport)> = outcomes
+        .iter()
+        .filter_map(|o| o.saved.as_ref().map(|k| (k, &o.report)))
+        .collect();
+    store_saved(&state, &saved_map, &now);
+    drop(now);
+    drop(saved_map);
     group_consistency(targets, &mut outcomes);
     let warnings = baselines.warnings.into_inner().unwrap_or_default();
     Ok((outcomes, warnings))
