@@ -127,57 +127,18 @@ impl<'a> Baselines<'a> {
             .loaded
             .resolve(b.repo.as_deref().ok_or("baseline.repo is not set")?);
         let policy = self.policy.clone()?;
-        let unverified = BaselineRepo::open(&repo_path)
-            .map_err(|e| e.to_string())?
-            .load(&b.rev, path)
-            .map_err(|e| e.to_string())?;
-        let attempt = self.signers.as_ref().map(|s| {
-            unverified
-                .clone()
-                .verify(s, &policy, std::time::SystemTime::now())
-        });
-        let reason = match attempt {
-            Some(Ok(v)) => {
-                let info = TrustInfo {
-                    verified: true,
-                    repo: repo_path.display().to_string(),
-                    rev: v.rev().to_string(),
-                    path: v.path().to_string(),
-                    commit: v.commit().to_string(),
-                    head_commit: v.head_commit().to_string(),
-                    blob: v.blob_id().to_string(),
-                    principals: v.principals().into_iter().map(str::to_string).collect(),
-                    fingerprints: v.fingerprints().into_iter().map(str::to_string).collect(),
-                    detached_signature: v.detached_verified(),
-                    warning: None,
-                };
-                return Ok((v.content().to_vec(), info));
-            }
-            Some(Err(e)) if !b.allow_unsigned => return Err(e.to_string()),
-            Some(Err(e)) => e.to_string(),
-            None => "no allowed signers configured".to_string(),
-        };
-        let u = unverified.trust_unsigned();
-        let warning = format!(
-            "{path}: UNVERIFIED baseline used because allow_unsigned is set ({reason}); remediation is disabled"
-        );
-        if let Ok(mut w) = self.warnings.lock() {
-            w.push(warning.clone());
+        let trusted = load_trusted(
+            &repo_path,
+            &b.rev,
+            path,
+            self.signers.as_ref(),
+            &policy,
+            b.allow_unsigned,
+        )?;
+        if let (Some(w), Ok(mut all)) = (&trusted.1.warning, self.warnings.lock()) {
+            all.push(w.clone());
         }
-        let info = TrustInfo {
-            verified: false,
-            repo: repo_path.display().to_string(),
-            rev: u.rev().to_string(),
-            path: u.path().to_string(),
-            commit: u.commit().to_string(),
-            head_commit: u.head_commit().to_string(),
-            blob: u.blob_id().to_string(),
-            principals: Vec::new(),
-            fingerprints: Vec::new(),
-            detached_signature: false,
-            warning: Some(warning),
-        };
-        Ok((u.content().to_vec(), info))
+        Ok(trusted)
     }
 
     /// The baseline at `path` built for `version` and prepared for comparison (cached).
@@ -217,6 +178,73 @@ impl<'a> Baselines<'a> {
         }
         entry
     }
+}
+
+/// Reads the baseline `path` at `rev` in `repo` and verifies it. With `allow_unsigned`, a
+/// baseline that does not verify (or has no signers to check against) is still returned, with
+/// `verified: false` and a warning: the report then disables remediation from it.
+pub fn load_trusted(
+    repo: &Path,
+    rev: &str,
+    path: &str,
+    signers: Option<&AllowedSigners>,
+    policy: &TrustPolicy,
+    allow_unsigned: bool,
+) -> Result<(Vec<u8>, TrustInfo), String> {
+    let unverified = BaselineRepo::open(repo)
+        .map_err(|e| e.to_string())?
+        .load(rev, path)
+        .map_err(|e| e.to_string())?;
+    let attempt = signers.map(|s| {
+        unverified
+            .clone()
+            .verify(s, policy, std::time::SystemTime::now())
+    });
+    let reason = match attempt {
+        Some(Ok(v)) => {
+            let info = TrustInfo {
+                verified: true,
+                repo: repo.display().to_string(),
+                rev: v.rev().to_string(),
+                path: v.path().to_string(),
+                commit: v.commit().to_string(),
+                head_commit: v.head_commit().to_string(),
+                blob: v.blob_id().to_string(),
+                principals: v.principals().into_iter().map(str::to_string).collect(),
+                fingerprints: v.fingerprints().into_iter().map(str::to_string).collect(),
+                detached_signature: v.detached_verified(),
+                warning: None,
+            };
+            return Ok((v.content().to_vec(), info));
+        }
+        Some(Err(e)) if !allow_unsigned => return Err(e.to_string()),
+        Some(Err(e)) => e.to_string(),
+        None if !allow_unsigned => {
+            return Err(format!(
+                "{path}: no allowed signers given: a baseline is used only if its signatures verify"
+            ));
+        }
+        None => "no allowed signers given".to_string(),
+    };
+    let u = unverified.trust_unsigned();
+    let warning = format!(
+        "UNVERIFIED baseline {path}: an unverified baseline is used because unsigned baselines are allowed ({reason}); {}",
+        u.warning()
+    );
+    let info = TrustInfo {
+        verified: false,
+        repo: repo.display().to_string(),
+        rev: u.rev().to_string(),
+        path: u.path().to_string(),
+        commit: u.commit().to_string(),
+        head_commit: u.head_commit().to_string(),
+        blob: u.blob_id().to_string(),
+        principals: Vec::new(),
+        fingerprints: Vec::new(),
+        detached_signature: false,
+        warning: Some(warning),
+    };
+    Ok((u.content().to_vec(), info))
 }
 
 /// Facts of a checked target that its group must agree on.

@@ -299,7 +299,6 @@ fn baseline_from_git(
     allow_unsigned: bool,
 ) -> Result<(Vec<u8>, TrustInfo)> {
     let policy = trust_policy(t)?;
-    let unverified = BaselineRepo::open(repo)?.load(rev, path)?;
     let signers = match &t.allowed_signers {
         Some(f) => Some(AllowedSigners::from_file(f)?),
         None if allow_unsigned => None,
@@ -307,38 +306,13 @@ fn baseline_from_git(
             "{path}: no --allowed-signers given: a baseline from git is used only if its signatures verify (use --allow-unsigned for a first trial)"
         ),
     };
-    let attempt = signers.as_ref().map(|s| {
-        unverified
-            .clone()
-            .verify(s, &policy, std::time::SystemTime::now())
-    });
-    let reason = match attempt {
-        Some(Ok(v)) => return Ok((v.content().to_vec(), trust_info(&v, repo))),
-        Some(Err(e)) if !allow_unsigned => return Err(e.into()),
-        Some(Err(e)) => e.to_string(),
-        None => "no allowed signers given".to_string(),
-    };
-    let u = unverified.trust_unsigned();
-    eprintln!(
-        "regdrift: WARNING: --allow-unsigned: using an UNVERIFIED baseline ({reason}); {}; remediation is disabled",
-        u.warning()
-    );
-    let info = TrustInfo {
-        verified: false,
-        repo: repo.display().to_string(),
-        rev: u.rev().to_string(),
-        path: u.path().to_string(),
-        commit: u.commit().to_string(),
-        head_commit: u.head_commit().to_string(),
-        blob: u.blob_id().to_string(),
-        principals: Vec::new(),
-        fingerprints: Vec::new(),
-        detached_signature: false,
-        warning: Some(format!(
-            "unverified baseline used with --allow-unsigned: {reason}"
-        )),
-    };
-    Ok((u.content().to_vec(), info))
+    let (bytes, info) =
+        regdrift::fleet::load_trusted(repo, rev, path, signers.as_ref(), &policy, allow_unsigned)
+            .map_err(anyhow::Error::msg)?;
+    if let Some(w) = &info.warning {
+        eprintln!("regdrift: WARNING: --allow-unsigned: {w}");
+    }
+    Ok((bytes, info))
 }
 
 fn run_baseline(cmd: BaselineCmd) -> Result<ExitCode> {
