@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
-use crate::baseline::{AllowedSigners, BaselineRepo, TrustPolicy};
+use crate::baseline::{AllowedSigners, BaselineRepo, TrustPolicy, VerifiedBaseline};
 use crate::config::{Loaded, Target};
 use crate::evaluate;
 use crate::policy::Waivers;
@@ -180,6 +180,23 @@ impl<'a> Baselines<'a> {
     }
 }
 
+/// How a verified baseline was trusted, for reports.
+pub fn trust_info(v: &VerifiedBaseline, repo: &Path) -> TrustInfo {
+    TrustInfo {
+        verified: true,
+        repo: repo.display().to_string(),
+        rev: v.rev().to_string(),
+        path: v.path().to_string(),
+        commit: v.commit().to_string(),
+        head_commit: v.head_commit().to_string(),
+        blob: v.blob_id().to_string(),
+        principals: v.principals().into_iter().map(str::to_string).collect(),
+        fingerprints: v.fingerprints().into_iter().map(str::to_string).collect(),
+        detached_signature: v.detached_verified(),
+        warning: None,
+    }
+}
+
 /// Reads the baseline `path` at `rev` in `repo` and verifies it. With `allow_unsigned`, a
 /// baseline that does not verify (or has no signers to check against) is still returned, with
 /// `verified: false` and a warning: the report then disables remediation from it.
@@ -202,19 +219,7 @@ pub fn load_trusted(
     });
     let reason = match attempt {
         Some(Ok(v)) => {
-            let info = TrustInfo {
-                verified: true,
-                repo: repo.display().to_string(),
-                rev: v.rev().to_string(),
-                path: v.path().to_string(),
-                commit: v.commit().to_string(),
-                head_commit: v.head_commit().to_string(),
-                blob: v.blob_id().to_string(),
-                principals: v.principals().into_iter().map(str::to_string).collect(),
-                fingerprints: v.fingerprints().into_iter().map(str::to_string).collect(),
-                detached_signature: v.detached_verified(),
-                warning: None,
-            };
+            let info = trust_info(&v, repo);
             return Ok((v.content().to_vec(), info));
         }
         Some(Err(e)) if !allow_unsigned => return Err(e.to_string()),

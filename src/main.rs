@@ -15,9 +15,7 @@ use cli::{
     DetachedMode, DiffArgs, EnvArgs, EnvDialect, HistoryArgs, InitArgs, LintArgs, ReportArgs,
     ReportFormat, RequireSigned, RulesArgs, RulesFormat, ShowArgs, ShowFormat, TrustArgs,
 };
-use regdrift::baseline::{
-    AllowedSigners, BaselineRepo, Detached, SignedCommits, TrustPolicy, VerifiedBaseline,
-};
+use regdrift::baseline::{AllowedSigners, BaselineRepo, Detached, SignedCommits, TrustPolicy};
 use regdrift::evaluate;
 use regdrift::policy::{Date, Waivers};
 use regdrift::registry::EffectiveConfig;
@@ -272,22 +270,6 @@ fn trust_policy(t: &TrustArgs) -> Result<TrustPolicy> {
     Ok(TrustPolicy::new(commits, detached)?)
 }
 
-fn trust_info(v: &VerifiedBaseline, repo: &std::path::Path) -> TrustInfo {
-    TrustInfo {
-        verified: true,
-        repo: repo.display().to_string(),
-        rev: v.rev().to_string(),
-        path: v.path().to_string(),
-        commit: v.commit().to_string(),
-        head_commit: v.head_commit().to_string(),
-        blob: v.blob_id().to_string(),
-        principals: v.principals().into_iter().map(str::to_string).collect(),
-        fingerprints: v.fingerprints().into_iter().map(str::to_string).collect(),
-        detached_signature: v.detached_verified(),
-        warning: None,
-    }
-}
-
 /// Reads and verifies a baseline from git. With `allow_unsigned` an unverified baseline is
 /// used with a warning (printed here, on every run) and marked unverified in the report, which
 /// disables remediation from it.
@@ -336,7 +318,7 @@ fn run_baseline_verify(a: &BaselineVerifyArgs) -> Result<ExitCode> {
         &policy,
         std::time::SystemTime::now(),
     )?;
-    let info = trust_info(&v, &a.repo);
+    let info = regdrift::fleet::trust_info(&v, &a.repo);
     let text = match a.format {
         RulesFormat::Json => serde_json::to_string_pretty(&info)? + "\n",
         RulesFormat::Text => format!(
