@@ -17,18 +17,8 @@ Exit status:
 #[derive(Debug, Parser)]
 #[command(name = "regdrift", version, about, after_help = EXIT_STATUS_HELP)]
 pub struct Cli {
-    /// Log format on stderr.
-    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
-    pub log_format: LogFormat,
-
     #[command(subcommand)]
     pub command: Command,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
 }
 
 #[derive(Debug, Subcommand)]
