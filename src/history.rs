@@ -117,19 +117,6 @@ impl Loaded {
             .rev()
             .find(|r| r.target == target && r.status != RecordStatus::Error)
     }
-
-    /// The records of each target that are not errors, in file order.
-    fn usable_by_target(&self) -> HashMap<&str, Vec<&Record>> {
-        let mut by_target: HashMap<&str, Vec<&Record>> = HashMap::new();
-        for r in self
-            .records
-            .iter()
-            .filter(|r| r.status != RecordStatus::Error)
-        {
-            by_target.entry(r.target.as_str()).or_default().push(r);
-        }
-        by_target
-    }
 }
 
 /// Why the history could not be opened, read or appended to.
@@ -215,6 +202,31 @@ impl History {
     /// Reads the history, only the records of `target` when given. Tolerant: a line that is
     /// not a whole record, or has an unknown version, becomes a warning and is skipped. A
     /// history that does not exist yet is empty.
+    /// What annotating a report needs, read in one pass in memory bounded by the fleet size
+    /// (the latest usable record and streak starts per target), not by the history's length.
+    pub fn fold(&self) -> Result<Folded, HistoryError> {
+        let fail = |source| HistoryError::Read {
+            path: self.file.clone(),
+            source,
+        };
+        let mut folded = Folded::default();
+        let file = match File::open(&self.file) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(folded),
+            Err(e) => return Err(fail(e)),
+        };
+        let mut warnings = Vec::new();
+        parse_with(
+            BufReader::new(file),
+            &self.file.display().to_string(),
+            &mut warnings,
+            &mut |r| folded.push(r),
+        )
+        .map_err(fail)?;
+        folded.warnings = warnings;
+        Ok(folded)
+    }
+
     pub fn read(&self, target: Option<&str>) -> Result<Loaded, HistoryError> {
         let fail = |source| HistoryError::Read {
             path: self.file.clone(),
@@ -312,14 +324,31 @@ enum Skip {
 }
 
 /// Reads JSON Lines from `input`; `file` labels warnings.
-fn parse(mut input: impl BufRead, file: &str, target: Option<&str>) -> io::Result<Loaded> {
+fn parse(input: impl BufRead, file: &str, target: Option<&str>) -> io::Result<Loaded> {
     let mut loaded = Loaded::default();
+    let mut records = Vec::new();
+    parse_with(input, file, &mut loaded.warnings, &mut |record| {
+        if target.is_none_or(|t| t == record.target) {
+            records.push(record);
+        }
+    })?;
+    loaded.records = records;
+    Ok(loaded)
+}
+
+/// Reads records one line at a time, handing each to `sink`; skipped lines become warnings.
+fn parse_with(
+    mut input: impl BufRead,
+    file: &str,
+    warnings: &mut Vec<String>,
+    sink: &mut dyn FnMut(Record),
+) -> io::Result<()> {
     let mut line = Vec::new();
     let mut number: u64 = 0;
     loop {
         line.clear();
         if input.read_until(b'\n', &mut line)? == 0 {
-            return Ok(loaded);
+            return Ok(());
         }
         number += 1;
         let ended = line.last() == Some(&b'\n');
@@ -328,20 +357,16 @@ fn parse(mut input: impl BufRead, file: &str, target: Option<&str>) -> io::Resul
             continue;
         }
         match decode(text) {
-            Ok(record) => {
-                if target.is_none_or(|t| t == record.target) {
-                    loaded.records.push(record);
-                }
-            }
-            Err(Skip::Version(v)) => loaded.warnings.push(format!(
+            Ok(record) => sink(record),
+            Err(Skip::Version(v)) => warnings.push(format!(
                 "{file}:{number}: record version {v} is not known to this regdrift (it reads \
                  version {RECORD_VERSION}); skipped, upgrade regdrift to use it"
             )),
-            Err(Skip::Corrupt(_)) if !ended => loaded.warnings.push(format!(
+            Err(Skip::Corrupt(_)) if !ended => warnings.push(format!(
                 "{file}:{number}: torn last line (no end of line: a run was killed while \
                  writing it); skipped, the next run starts on a new line"
             )),
-            Err(Skip::Corrupt(why)) => loaded.warnings.push(format!(
+            Err(Skip::Corrupt(why)) => warnings.push(format!(
                 "{file}:{number}: not a whole history record ({why}); skipped, a torn or \
                  corrupted line affects no other line"
             )),
@@ -463,82 +488,94 @@ pub fn records_for(
 ///
 /// Error records count neither as presence nor as absence: they are passed over.
 pub fn annotate(report: &mut Report, history: &Loaded, run_time: &str) {
-    let by_target = history.usable_by_target();
+    let mut folded = Folded::default();
+    for r in &history.records {
+        folded.push(r.clone());
+    }
+    annotate_folded(report, &folded, run_time);
+}
+
+/// One target's history, folded: its latest usable record and, for each finding in it, the
+/// start of the unbroken streak of usable records that contain it.
+#[derive(Debug, Clone, Default)]
+pub struct TargetFold {
+    pub latest: Option<Record>,
+    pub starts: HashMap<String, String>,
+}
+
+/// Every target's [`TargetFold`], plus warnings about skipped lines.
+#[derive(Debug, Clone, Default)]
+pub struct Folded {
+    pub targets: HashMap<String, TargetFold>,
+    pub warnings: Vec<String>,
+}
+
+impl Folded {
+    /// Adds the next record (records come oldest first). Error records are neither presence
+    /// nor absence of a finding, so they change nothing.
+    pub fn push(&mut self, record: Record) {
+        if record.status == RecordStatus::Error {
+            return;
+        }
+        let fold = self.targets.entry(record.target.clone()).or_default();
+        let starts = record
+            .findings
+            .iter()
+            .map(|f| {
+                let start = fold
+                    .starts
+                    .get(&f.fingerprint)
+                    .cloned()
+                    .unwrap_or_else(|| record.time.clone());
+                (f.fingerprint.clone(), start)
+            })
+            .collect();
+        fold.starts = starts;
+        fold.latest = Some(record);
+    }
+}
+
+/// Sets `first_seen` on every finding and fills `resolved`, from a folded history that does
+/// not yet contain the current run.
+pub fn annotate_folded(report: &mut Report, history: &Folded, run_time: &str) {
+    let empty = TargetFold::default();
     for target in &mut report.targets {
-        let past = by_target
-            .get(target.name.as_str())
-            .map_or(&[][..], Vec::as_slice);
-        let starts = streak_starts(past);
+        let fold = history.targets.get(target.name.as_str()).unwrap_or(&empty);
         for finding in &mut target.findings {
-            let first_seen = starts.get(finding.fingerprint.as_str()).copied();
+            let first_seen = fold
+                .starts
+                .get(finding.fingerprint.as_str())
+                .map(String::as_str);
             finding.first_seen = Some(first_seen.unwrap_or(run_time).to_owned());
         }
-        target.resolved = match (&target.status, past.last()) {
+        target.resolved = match (&target.status, &fold.latest) {
             (Status::Checked, Some(latest)) => {
                 let current: HashSet<&str> = target
                     .findings
                     .iter()
                     .map(|f| f.fingerprint.as_str())
                     .collect();
-                resolved_since(latest, &current, &starts, run_time)
+                let mut listed = HashSet::new();
+                latest
+                    .findings
+                    .iter()
+                    .filter(|f| !current.contains(f.fingerprint.as_str()))
+                    .filter(|f| listed.insert(f.fingerprint.as_str()))
+                    .map(|f| Resolved {
+                        fingerprint: f.fingerprint.clone(),
+                        rule_id: f.rule_id.clone(),
+                        first_seen: fold
+                            .starts
+                            .get(&f.fingerprint)
+                            .cloned()
+                            .unwrap_or_else(|| latest.time.clone()),
+                        resolved_at: run_time.to_owned(),
+                    })
+                    .collect()
             }
             _ => Vec::new(),
         };
     }
-}
-
-/// For each fingerprint of the latest of `past` (a target's usable records, oldest first): the
-/// time of the first record of the unbroken streak of records that ends with the latest one and
-/// contains it.
-fn streak_starts<'a>(past: &[&'a Record]) -> HashMap<&'a str, &'a str> {
-    let mut starts = HashMap::new();
-    let Some((latest, earlier)) = past.split_last() else {
-        return starts;
-    };
-    for f in &latest.findings {
-        starts.insert(f.fingerprint.as_str(), latest.time.as_str());
-    }
-    let mut alive: HashSet<&str> = starts.keys().copied().collect();
-    for record in earlier.iter().rev() {
-        if alive.is_empty() {
-            break;
-        }
-        let present: HashSet<&str> = record
-            .findings
-            .iter()
-            .map(|f| f.fingerprint.as_str())
-            .collect();
-        alive.retain(|fp| present.contains(fp));
-        for fp in &alive {
-            starts.insert(*fp, record.time.as_str());
-        }
-    }
-    starts
-}
-
-/// The findings of `latest` that are not `current`, once each, in `latest`'s order.
-fn resolved_since(
-    latest: &Record,
-    current: &HashSet<&str>,
-    starts: &HashMap<&str, &str>,
-    run_time: &str,
-) -> Vec<Resolved> {
-    let mut listed = HashSet::new();
-    latest
-        .findings
-        .iter()
-        .filter(|f| !current.contains(f.fingerprint.as_str()))
-        .filter(|f| listed.insert(f.fingerprint.as_str()))
-        .map(|f| Resolved {
-            fingerprint: f.fingerprint.clone(),
-            rule_id: f.rule_id.clone(),
-            first_seen: starts
-                .get(f.fingerprint.as_str())
-                .map_or(latest.time.as_str(), |t| t)
-                .to_owned(),
-            resolved_at: run_time.to_owned(),
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -679,13 +716,16 @@ mod tests {
             record("t3", "x", RecordStatus::Reused, &["a", "b"]),
             record("t4", "x", RecordStatus::Checked, &["a", "b", "c"]),
         ];
-        let past: Vec<&Record> = recs.iter().collect();
-        let starts = streak_starts(&past);
+        let mut folded = Folded::default();
+        for r in recs {
+            folded.push(r);
+        }
+        let starts = &folded.targets["x"].starts;
         assert_eq!(starts["a"], "t3");
         assert_eq!(starts["b"], "t1");
         assert_eq!(starts["c"], "t4");
         assert_eq!(starts.len(), 3);
-        assert!(streak_starts(&[]).is_empty());
+        assert!(Folded::default().targets.is_empty());
     }
 
     #[test]

@@ -470,7 +470,7 @@ fn run_check(a: &CheckArgs) -> Result<ExitCode> {
     let digester = Digester::from_state_dir(&state)
         .with_context(|| format!("state directory {}", state.display()))?;
     let history = regdrift::history::History::open(&state)?;
-    let previous = history.read(None)?;
+    let previous = history.fold()?;
     for w in &previous.warnings {
         eprintln!("regdrift: warning: {w}");
     }
@@ -511,7 +511,7 @@ fn run_check(a: &CheckArgs) -> Result<ExitCode> {
     let mut report = Report::new("check", reports, fail_on);
     let run = regdrift::history::new_run_id();
     let now = regdrift::history::now_rfc3339();
-    regdrift::history::annotate(&mut report, &previous, &now);
+    regdrift::history::annotate_folded(&mut report, &previous, &now);
     let records = regdrift::history::records_for(&report, &run, &now, |name| {
         let h = hashes.get(name).cloned().unwrap_or_default();
         regdrift::history::TargetHashes {
