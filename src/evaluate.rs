@@ -117,7 +117,7 @@ pub fn fingerprint(target: &str, rule: &str, path: &str, direction: Direction) -
     h.to_hex()[..32].to_string()
 }
 
-fn finding(
+pub(crate) fn finding(
     target: &str,
     hit: &Hit,
     location: Location,
@@ -227,13 +227,20 @@ impl Explained {
 pub struct Prepared<'a> {
     pub cfg: Cow<'a, EffectiveConfig>,
     pub info: ConfigInfo,
-    /// The redacted canonical config as YAML, for text diffs.
-    pub yaml: String,
+    /// The redacted canonical form; its YAML is rendered only when a text diff is needed.
+    pub canonical: serde_json::Value,
+    yaml: std::sync::OnceLock<String>,
     pub posture: Vec<Hit>,
     pub leaves: BTreeMap<String, drift::Side>,
 }
 
 impl<'a> Prepared<'a> {
+    /// The redacted canonical config as YAML (computed once, on first use).
+    pub fn yaml(&self) -> &str {
+        self.yaml
+            .get_or_init(|| crate::registry::yamlout::to_yaml(&self.canonical))
+    }
+
     pub fn new(cfg: Cow<'a, EffectiveConfig>, d: &Digester) -> Prepared<'a> {
         let canonical = cfg.canonical(d);
         let info = ConfigInfo {
@@ -243,13 +250,13 @@ impl<'a> Prepared<'a> {
             effective_hash: crate::registry::effective::hash_canonical(&canonical),
             would_start: cfg.would_start(),
         };
-        let yaml = crate::registry::yamlout::to_yaml(&canonical);
         let posture = rules::posture(&Ctx::new(&cfg));
         let leaves = drift::leaves(&cfg, d);
         Prepared {
             cfg,
             info,
-            yaml,
+            canonical,
+            yaml: std::sync::OnceLock::new(),
             posture,
             leaves,
         }
@@ -281,15 +288,19 @@ pub fn diff_prepared(
     let (pb, pd) = (&pbase.posture, &pdep.posture);
     let kb: HashSet<_> = pb.iter().map(key).collect();
     let kd: HashSet<_> = pd.iter().map(key).collect();
-    let mut findings = Vec::new();
-    for h in pd.iter().filter(|h| !kb.contains(&key(h))) {
-        findings.push(finding(
+    // A finding at its key's location in the deployed config, with both sides' values.
+    let located = |h: &Hit| {
+        finding(
             target,
             h,
             locate(dep, &h.path),
             b.show(&h.path),
             c.show(&h.path),
-        ));
+        )
+    };
+    let mut findings = Vec::new();
+    for h in pd.iter().filter(|h| !kb.contains(&key(h))) {
+        findings.push(located(h));
     }
     // Baselines never hold secret values (the deployment supplies them), so "secret missing
     // in the baseline, present in the deployment" is not a hardening worth reporting.
@@ -305,22 +316,10 @@ pub fn diff_prepared(
         let mut h = h.clone();
         h.direction = Direction::Strengthens;
         h.message = format!("resolved in the deployed config: {}", h.message);
-        findings.push(finding(
-            target,
-            &h,
-            locate(dep, &h.path),
-            b.show(&h.path),
-            c.show(&h.path),
-        ));
+        findings.push(located(&h));
     }
     for h in rules::drift(&b, &c) {
-        findings.push(finding(
-            target,
-            &h,
-            locate(dep, &h.path),
-            b.show(&h.path),
-            c.show(&h.path),
-        ));
+        findings.push(located(&h));
     }
     let changes = drift::compare_leaves(&pbase.leaves, &pdep.leaves);
     let explained = Explained::new(&findings);
@@ -347,12 +346,17 @@ pub fn diff_prepared(
     }
     sort(&mut findings);
     let findings = waivers.apply(target, findings);
-    let text_diff = drift::unified(
-        &pbase.yaml,
-        &pdep.yaml,
-        &format!("baseline {}", base.source),
-        &format!("deployed {}", dep.source),
-    );
+    // Equal canonical forms have no text diff: skip rendering both as YAML.
+    let text_diff = if pbase.info.effective_hash == pdep.info.effective_hash {
+        String::new()
+    } else {
+        drift::unified(
+            pbase.yaml(),
+            pdep.yaml(),
+            &format!("baseline {}", base.source),
+            &format!("deployed {}", dep.source),
+        )
+    };
     TargetReport {
         name: target.into(),
         status: Status::Checked,

@@ -29,7 +29,7 @@ use crate::registry::envfile::EnvVar;
 use crate::registry::redact::{self, Digester};
 use crate::registry::{self, BuildOptions, EffectiveConfig, Version};
 use crate::report::{Finding, Location, Status, TargetReport, TrustInfo};
-use crate::rules::{self, Direction, Hit};
+use crate::rules::{Direction, Hit};
 use crate::source;
 
 /// How a check runs.
@@ -574,26 +574,16 @@ pub fn check_target(
 
 /// An env variable that comes from a Secret or ConfigMap reference: its value was not read.
 fn env_ref_finding(target: &str, label: &str, r: &source::EnvRef) -> Finding {
-    let rule = rules::rule("RD-CFG-003").expect("rule exists");
     let message = format!("{r}: its effect is not in the effective config");
-    Finding {
-        rule_id: "RD-CFG-008".into(),
-        slug: "env-from-reference".into(),
-        title: "An environment variable comes from a reference regdrift does not read".into(),
-        category: rule.category,
-        severity: rules::Severity::Info,
-        direction: Direction::Neutral,
-        path: format!("env.{}", r.name),
-        location: Location::Default { path: label.into() },
-        message,
-        before: None,
-        after: None,
-        why: "Values from Secrets and ConfigMaps are not read, so the effective config may differ in that variable.".into(),
-        fix: "Supply the variable through env.files or env.vars for the check, or accept that it is not compared.".into(),
-        fingerprint: evaluate::fingerprint(target, "RD-CFG-008", &r.name, Direction::Neutral),
-        waived: None,
-        first_seen: None,
-    }
+    let hit =
+        Hit::new("RD-CFG-008", format!("env.{}", r.name), message).direction(Direction::Neutral);
+    evaluate::finding(
+        target,
+        &hit,
+        Location::Default { path: label.into() },
+        None,
+        None,
+    )
 }
 
 /// Reads one fact of a target's group facts.
@@ -656,31 +646,10 @@ pub fn group_consistency(targets: &[&Target], outcomes: &mut [Outcome]) {
                         path: d.source.clone(),
                     },
                 );
-                t.findings.push(group_finding(&t.name, &hit, location));
+                let f = evaluate::finding(&t.name, &hit, location, None, None);
+                t.findings.push(f);
             }
         }
-    }
-}
-
-fn group_finding(target: &str, hit: &Hit, location: Location) -> Finding {
-    let rule = rules::rule(hit.rule).expect("group rule exists");
-    Finding {
-        rule_id: rule.id.into(),
-        slug: rule.slug.into(),
-        title: rule.title.into(),
-        category: rule.category,
-        severity: rule.severity,
-        direction: Direction::Weakens,
-        path: hit.path.clone(),
-        location,
-        message: hit.message.clone(),
-        before: None,
-        after: None,
-        why: rule.why.into(),
-        fix: rule.fix.into(),
-        fingerprint: evaluate::fingerprint(target, rule.id, &hit.path, Direction::Weakens),
-        waived: None,
-        first_seen: None,
     }
 }
 
@@ -739,7 +708,13 @@ pub fn check(
     store_saved(&state, &saved_map, &now);
     drop(now);
     drop(saved_map);
+    // Env-reference and group findings come after each target's diff: waive them too
+    // (applying waivers again is idempotent).
     group_consistency(targets, &mut outcomes);
+    for o in &mut outcomes {
+        let findings = std::mem::take(&mut o.report.findings);
+        o.report.findings = waivers.apply(&o.report.name, findings);
+    }
     let warnings = baselines.warnings.into_inner().unwrap_or_default();
     Ok((outcomes, warnings))
 }

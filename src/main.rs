@@ -134,19 +134,8 @@ fn run_show(args: &ShowArgs) -> Result<ExitCode> {
 }
 
 fn load_config(path: &std::path::Path, vars: &[EnvVar], r: &ReportArgs) -> Result<EffectiveConfig> {
-    let version: Version = r.registry_version.parse().map_err(anyhow::Error::msg)?;
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut opts = BuildOptions {
-        version,
-        ..BuildOptions::default()
-    };
-    opts.load.max_bytes = r.max_config_size;
-    Ok(registry::build(
-        &bytes,
-        &path.display().to_string(),
-        vars,
-        &opts,
-    )?)
+    build_config(&bytes, &path.display().to_string(), vars, r)
 }
 
 fn policy(r: &ReportArgs) -> Result<(Severity, Waivers)> {

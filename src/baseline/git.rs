@@ -396,7 +396,7 @@ fn tracked_state(status: Status) -> Option<&'static str> {
 }
 
 /// `a/./b` → `a/b`; `None` for absolute paths, `..`, or an empty path.
-fn normalize_path(path: &str) -> Option<String> {
+pub(crate) fn normalize_path(path: &str) -> Option<String> {
     let mut parts = Vec::new();
     for component in Path::new(path).components() {
         match component {

@@ -5,7 +5,7 @@
 //! so uncommitted edits in a GitOps checkout are not mistaken for what is deployed. The
 //! repository is opened exactly at the given directory (parents are not searched).
 
-use std::path::{Component, Path};
+use std::path::Path;
 
 use super::error::SourceError;
 use crate::baseline::{BaselineRepo, TreeEntry};
@@ -18,7 +18,7 @@ pub fn label(repo: &Path, rev: &str, path: &str) -> String {
 /// Reads `path` at `rev` in the repository at `base_dir/repo`.
 pub fn read(repo: &Path, rev: &str, path: &str, base_dir: &Path) -> Result<Vec<u8>, SourceError> {
     let label = label(repo, rev, path);
-    let Some(inner) = normalize(path) else {
+    let Some(inner) = crate::baseline::git::normalize_path(path) else {
         return Err(SourceError::GitPath {
             label,
             path: path.to_owned(),
@@ -44,28 +44,15 @@ pub fn read(repo: &Path, rev: &str, path: &str, base_dir: &Path) -> Result<Vec<u
     })
 }
 
-/// `a/./b` → `a/b`; `None` for an absolute path, `..`, a non-UTF-8 part or an empty path.
-fn normalize(path: &str) -> Option<String> {
-    let mut parts = Vec::new();
-    for component in Path::new(path).components() {
-        match component {
-            Component::Normal(part) => parts.push(part.to_str()?),
-            Component::CurDir => {}
-            _ => return None,
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join("/"))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::baseline::git::normalize_path;
 
     #[test]
     fn normalizes_paths_inside_the_repository() {
-        assert_eq!(normalize("./a/./b.yml").as_deref(), Some("a/b.yml"));
-        assert_eq!(normalize("/etc/b.yml"), None);
-        assert_eq!(normalize("a/../b.yml"), None);
-        assert_eq!(normalize(""), None);
+        assert_eq!(normalize_path("./a/./b.yml").as_deref(), Some("a/b.yml"));
+        assert_eq!(normalize_path("/etc/b.yml"), None);
+        assert_eq!(normalize_path("a/../b.yml"), None);
+        assert_eq!(normalize_path(""), None);
     }
 }
