@@ -54,8 +54,124 @@ pub struct FleetConfig {
     /// How many targets are checked at once (default: the number of CPUs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<usize>,
+    /// GitHub access for remediation (`check --remediate`, the daemon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github: Option<GitHubSettings>,
+    /// When `regdrift daemon` runs the check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Schedule>,
     /// The registries to check.
     pub targets: Vec<Target>,
+}
+
+fn default_api_url() -> String {
+    "https://api.github.com".into()
+}
+
+fn default_token_env() -> String {
+    "GITHUB_TOKEN".into()
+}
+
+fn default_write_interval() -> String {
+    "1s".into()
+}
+
+fn default_max_retries() -> u32 {
+    5
+}
+
+/// GitHub access. The token is read from the environment variable `token_env`, never from
+/// this file, and never printed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GitHubSettings {
+    /// REST API base URL; GitHub Enterprise Server: `https://HOST/api/v3`.
+    #[serde(default = "default_api_url")]
+    pub api_url: String,
+    /// Environment variable that holds the token (a PAT or a GitHub App installation token).
+    #[serde(default = "default_token_env")]
+    pub token_env: String,
+    /// Repository (`owner/name`) for targets whose `remediation` names none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// Least time between two write requests (Go duration; default 1s).
+    #[serde(default = "default_write_interval")]
+    pub write_interval: String,
+    /// Retries of one request on 5xx, 429 and secondary rate limits (default 5).
+    #[serde(default = "default_max_retries")]
+    pub max_retries: u32,
+}
+
+/// What remediation does for a target.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RemediationMode {
+    /// A pull request that writes the verified baseline to the GitOps location.
+    Pr,
+    /// An issue describing the drift.
+    Issue,
+    /// Both a pull request and an issue.
+    Both,
+    /// Nothing on GitHub (the default).
+    #[default]
+    None,
+}
+
+/// Remediation of one target on GitHub.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Remediation {
+    /// pr, issue, both or none (default: `defaults.remediation`, else none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<RemediationMode>,
+    /// Repository (`owner/name`) of the issue and of the GitOps location (default
+    /// `github.repository`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// Path of the deployed config.yml (or of the Kubernetes manifest holding it) in that
+    /// repository: what the pull request rewrites. Required for pr and both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Base branch of the pull request (default: the repository's default branch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+}
+
+/// The daemon's schedule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    /// Cron expression with six fields, seconds first, in UTC: `0 */15 * * * *` is every
+    /// 15 minutes at second 0.
+    pub cron: String,
+    /// Random delay of up to this long before each run (Go duration, e.g. `30s`; default none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter: Option<String>,
+    /// Address of `/healthz` and `/metrics` (default `127.0.0.1:9465`; `off` disables).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    /// Open, update and close pull requests and issues after each run (needs `github`).
+    #[serde(default)]
+    pub remediate: bool,
+}
+
+/// Read-only live checks of the running registry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeSpec {
+    /// Base URL of the registry, e.g. `https://registry.example.com:5000`.
+    pub url: String,
+    /// `host:port` of the debug listener to try (default: the port of the baseline's
+    /// `http.debug.addr` on the URL's host).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub debug_addr: Option<String>,
+    /// Time limit of each connection and request (Go duration; default 5s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// PEM file of the CA certificates that sign the registry's certificate (default: the
+    /// Mozilla root store).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<PathBuf>,
 }
 
 fn head() -> String {
@@ -100,6 +216,9 @@ pub struct Defaults {
     /// Lowest severity that fails the run (default low); `--fail-on` overrides it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fail_on: Option<String>,
+    /// Remediation mode of targets that do not set one (default none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<RemediationMode>,
 }
 
 /// One registry to check.
@@ -124,6 +243,45 @@ pub struct Target {
     /// Group checks this target is exempt from: any of `http.secret`, `storage`, `auth.realm`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub group_exempt: Vec<String>,
+    /// Pull requests and issues on GitHub for this target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<Remediation>,
+    /// Read-only live checks of the running registry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<ProbeSpec>,
+}
+
+impl Target {
+    /// The remediation mode in force: the target's, else the default, else none.
+    pub fn remediation_mode(&self, defaults: &Defaults) -> RemediationMode {
+        self.remediation
+            .as_ref()
+            .and_then(|r| r.mode)
+            .or(defaults.remediation)
+            .unwrap_or_default()
+    }
+}
+
+fn positive_duration(s: &str, what: &str) -> Result<(), String> {
+    match crate::registry::resolve::go_parse_duration(s.trim()) {
+        Some(ns) if ns > 0 => Ok(()),
+        _ => Err(format!(
+            "{what}: {s:?} is not a positive duration; write e.g. 500ms, 5s or 1m30s"
+        )),
+    }
+}
+
+fn repository_name(s: &str, what: &str) -> Result<(), String> {
+    let ok = s.split_once('/').is_some_and(|(o, n)| {
+        !o.is_empty() && !n.is_empty() && !n.contains('/') && !s.contains(char::is_whitespace)
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what}: {s:?} is not a repository; write owner/name"
+        ))
+    }
 }
 
 /// Why `regdrift.yml` was refused.
@@ -264,6 +422,74 @@ fn validate(c: &FleetConfig) -> Result<(), String> {
             }
         }
     }
+    if let Some(g) = &c.github {
+        positive_duration(&g.write_interval, "github.write_interval")?;
+        if let Some(r) = &g.repository {
+            repository_name(r, "github.repository")?;
+        }
+        if !g.api_url.starts_with("https://") && !g.api_url.starts_with("http://") {
+            return Err(format!(
+                "github.api_url: {:?} must be an http(s) URL",
+                g.api_url
+            ));
+        }
+    }
+    if let Some(s) = &c.schedule {
+        if let Some(j) = &s.jitter {
+            positive_duration(j, "schedule.jitter")?;
+        }
+        if s.remediate && c.github.is_none() {
+            return Err("schedule.remediate needs a `github` section".into());
+        }
+    }
+    for t in &c.targets {
+        let mode = t.remediation_mode(&c.defaults);
+        let r = t.remediation.clone().unwrap_or_default();
+        if let Some(repo) = &r.repository {
+            repository_name(repo, &format!("target {}: remediation.repository", t.name))?;
+        }
+        if mode != RemediationMode::None {
+            if c.github.is_none() {
+                return Err(format!(
+                    "target {}: remediation {mode:?} needs a `github` section",
+                    t.name
+                ));
+            }
+            if r.repository.is_none()
+                && c.github
+                    .as_ref()
+                    .and_then(|g| g.repository.as_ref())
+                    .is_none()
+            {
+                return Err(format!(
+                    "target {}: remediation needs a repository (remediation.repository or github.repository)",
+                    t.name
+                ));
+            }
+        }
+        if matches!(mode, RemediationMode::Pr | RemediationMode::Both) && r.path.is_none() {
+            return Err(format!(
+                "target {}: remediation mode {} needs `path` (the deployed config in the GitOps repository)",
+                t.name,
+                if mode == RemediationMode::Pr {
+                    "pr"
+                } else {
+                    "both"
+                }
+            ));
+        }
+        if let Some(p) = &t.probe {
+            if !p.url.starts_with("https://") && !p.url.starts_with("http://") {
+                return Err(format!(
+                    "target {}: probe.url {:?} must start with https:// or http://",
+                    t.name, p.url
+                ));
+            }
+            if let Some(to) = &p.timeout {
+                positive_duration(to, &format!("target {}: probe.timeout", t.name))?;
+            }
+        }
+    }
     if let Some(f) = &c.defaults.fail_on {
         f.parse::<crate::rules::Severity>()
             .map_err(|e| format!("defaults.fail_on: {e}"))?;
@@ -319,6 +545,54 @@ mod tests {
             .to_string();
         assert!(e.starts_with("regdrift.yml:"), "{e}");
         assert!(e.contains("did you mean `targets`?"), "{e}");
+    }
+
+    fn semantic_error(extra_top: &str, extra_target: &str) -> String {
+        let text = format!(
+            "version: 1\nbaseline: {{dir: b, allow_unsigned: true}}\n{extra_top}targets:\n  - name: t\n    baseline: b.yml\n    source: {{file: c.yml}}\n{extra_target}"
+        );
+        match parse(&text, Path::new("r.yml")) {
+            Ok(_) => String::new(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn remediation_schedule_and_probe_settings_are_checked() {
+        assert_eq!(semantic_error("", ""), "");
+        let gh = "github: {repository: org/gitops}\n";
+        assert!(
+            semantic_error("", "    remediation: {mode: issue}\n")
+                .contains("needs a `github` section")
+        );
+        assert!(semantic_error(gh, "    remediation: {mode: pr}\n").contains("needs `path`"));
+        assert_eq!(
+            semantic_error(gh, "    remediation: {mode: pr, path: r/c.yml}\n"),
+            ""
+        );
+        assert!(
+            semantic_error("github: {}\n", "    remediation: {mode: issue}\n")
+                .contains("needs a repository")
+        );
+        assert!(semantic_error("github: {repository: nope}\n", "").contains("owner/name"));
+        assert!(semantic_error("github: {write_interval: 0s}\n", "").contains("positive duration"));
+        assert!(
+            semantic_error("defaults: {remediation: both}\n", "")
+                .contains("needs a `github` section")
+        );
+        assert!(
+            semantic_error("schedule: {cron: '0 * * * * *', remediate: true}\n", "")
+                .contains("schedule.remediate needs")
+        );
+        assert!(semantic_error("", "    probe: {url: registry:5000}\n").contains("probe.url"));
+        assert!(
+            semantic_error("", "    probe: {url: 'https://r:5000', timeout: soon}\n")
+                .contains("probe.timeout")
+        );
+        assert!(
+            semantic_error("", "    probe: {url: 'https://r:5000', tiemout: 5s}\n")
+                .contains("did you mean `timeout`")
+        );
     }
 
     #[test]

@@ -17,5 +17,6 @@ pub mod policy;
 pub mod registry;
 pub mod report;
 pub mod rules;
+pub mod run;
 pub mod show;
 pub mod source;

@@ -422,95 +422,32 @@ fn progress_printer() -> impl Fn(usize, usize) + Sync {
 
 fn run_check(a: &CheckArgs) -> Result<ExitCode> {
     let loaded = regdrift::config::load(&a.config)?;
-    let cfg = &loaded.config;
-    let fail_on: Severity = a
-        .fail_on
-        .as_deref()
-        .or(cfg.defaults.fail_on.as_deref())
-        .unwrap_or("low")
-        .parse()
-        .map_err(anyhow::Error::msg)?;
+    let fail_on = regdrift::run::fail_on(&loaded, a.fail_on.as_deref())?;
     let shard = a
         .shard
         .as_deref()
         .map(regdrift::fleet::parse_shard)
         .transpose()
         .map_err(anyhow::Error::msg)?;
-    let opts = regdrift::fleet::CheckOptions {
+    let today = match &a.today {
+        Some(t) => Some(
+            Date::parse(t)
+                .ok_or_else(|| anyhow::anyhow!("--today {t:?} is not a date; write YYYY-MM-DD"))?,
+        ),
+        None => None,
+    };
+    let req = regdrift::run::RunRequest {
         only: a.targets.clone(),
         shard,
-        concurrency: a
-            .concurrency
-            .or(cfg.concurrency)
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+        concurrency: a.concurrency,
         incremental: !a.no_incremental,
+        fail_on: Some(fail_on.to_string()),
+        today,
     };
-    let targets = regdrift::fleet::select(&cfg.targets, &opts).map_err(anyhow::Error::msg)?;
-    let today = match &a.today {
-        Some(t) => Date::parse(t)
-            .ok_or_else(|| anyhow::anyhow!("--today {t:?} is not a date; write YYYY-MM-DD"))?,
-        None => Date::today(),
-    };
-    let waivers = match &cfg.waivers {
-        Some(p) => Waivers::load(&loaded.resolve(p), today)?,
-        None => Waivers::none(),
-    };
-    let state = loaded.state_dir();
-    let digester = Digester::from_state_dir(&state)
-        .with_context(|| format!("state directory {}", state.display()))?;
-    let history = regdrift::history::History::open(&state)?;
-    let previous = history.fold()?;
-    for w in &previous.warnings {
+    let out = regdrift::run::run(&loaded, &req, &progress_printer())?;
+    for w in &out.warnings {
         eprintln!("regdrift: warning: {w}");
     }
-    let (outcomes, warnings) = regdrift::fleet::check(
-        &loaded,
-        &targets,
-        &digester,
-        &waivers,
-        &opts,
-        &progress_printer(),
-    )
-    .map_err(anyhow::Error::msg)?;
-    for w in &warnings {
-        eprintln!("regdrift: WARNING: {w}");
-    }
-    let hashes: std::collections::HashMap<String, regdrift::fleet::Hashes> = outcomes
-        .iter()
-        .map(|o| (o.report.name.clone(), o.hashes.clone()))
-        .collect();
-    let mut reports: Vec<regdrift::report::TargetReport> =
-        outcomes.into_iter().map(|o| o.report).collect();
-    let meta = waivers.meta_findings();
-    if !meta.is_empty() {
-        reports.push(regdrift::report::TargetReport {
-            name: "waivers".into(),
-            status: regdrift::report::Status::Checked,
-            baseline_trust: None,
-            baseline: None,
-            deployed: None,
-            findings: meta,
-            changes: None,
-            text_diff: None,
-            resolved: Vec::new(),
-            group: None,
-            reused: false,
-        });
-    }
-    let mut report = Report::new("check", reports, fail_on);
-    let run = regdrift::history::new_run_id();
-    let now = regdrift::history::now_rfc3339();
-    regdrift::history::annotate_folded(&mut report, &previous, &now);
-    let records = regdrift::history::records_for(&report, &run, &now, |name| {
-        let h = hashes.get(name).cloned().unwrap_or_default();
-        regdrift::history::TargetHashes {
-            raw: h.raw,
-            env: h.env,
-            baseline: h.baseline,
-            effective: h.effective,
-        }
-    });
-    history.append(&records)?;
     let r = ReportArgs {
         format: a.format,
         output: a.output.clone(),
@@ -520,7 +457,7 @@ fn run_check(a: &CheckArgs) -> Result<ExitCode> {
         registry_version: "3.1".into(),
         max_config_size: regdrift::registry::yaml::DEFAULT_MAX_BYTES,
     };
-    emit(&report, &r, false)
+    emit(&out.report, &r, false)
 }
 
 fn run_history(a: &HistoryArgs) -> Result<ExitCode> {
