@@ -10,6 +10,7 @@
 //! bytes differ but the effective config does not. Secrets compare by keyed digest and are
 //! only ever rendered as `<redacted>`.
 
+use crate::registry::value::join_key as join;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -72,14 +73,6 @@ pub fn leaves(cfg: &EffectiveConfig, d: &Digester) -> BTreeMap<String, Side> {
         false,
     );
     out
-}
-
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
-    }
 }
 
 /// The identity key of a list item, if the list has one.

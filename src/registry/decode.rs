@@ -14,6 +14,7 @@
 //!   is a type error, which makes the registry refuse to start; null sets the zero value.
 
 use crate::error::Pos;
+use crate::registry::value::{join_index, join_key as join};
 
 use super::keys::KeyTable;
 use super::resolve::{self, Scalar};
@@ -79,14 +80,6 @@ fn is_null(s: &ScalarNode) -> bool {
         resolve::resolve(&s.text, s.style, s.tag.as_deref()),
         Ok(Scalar::Null)
     )
-}
-
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
-    }
 }
 
 fn scalar_value(s: Scalar) -> Value {
@@ -537,7 +530,7 @@ impl Decoder {
                 item,
                 item_schema.as_ref().unwrap_or(elem),
                 &mut s,
-                &format!("{path}[{i}]"),
+                &join_index(path, i),
             );
             out.push(s.unwrap_or_else(|| VNode::new(Value::Null, Origin::file(item.pos))));
         }
@@ -565,7 +558,7 @@ impl Decoder {
                 let list = items
                     .iter()
                     .enumerate()
-                    .map(|(i, item)| self.decode_any(item, elem, &format!("{path}[{i}]")))
+                    .map(|(i, item)| self.decode_any(item, elem, &join_index(path, i)))
                     .collect();
                 VNode::new(Value::List(list), origin)
             }

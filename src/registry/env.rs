@@ -20,6 +20,7 @@
 //!
 //! Every variable gets an [`EnvOutcome`]; nothing is silently dropped.
 
+use crate::registry::value::join_key as join;
 use serde::{Deserialize, Serialize};
 
 use super::decode::{self, storage_helper_keys};
@@ -119,14 +120,6 @@ fn upper_hint(seg: &str) -> String {
         )
     } else {
         String::new()
-    }
-}
-
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
     }
 }
 

@@ -11,6 +11,30 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Pos;
 
+/// `path.key`, or `key` at the top. Key paths are built for every node of every config, so
+/// this avoids `format!` (its argument parsing and growth reallocations show in profiles).
+pub fn join_key(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        return key.to_owned();
+    }
+    let mut s = String::with_capacity(path.len() + 1 + key.len());
+    s.push_str(path);
+    s.push('.');
+    s.push_str(key);
+    s
+}
+
+/// `path[i]`: the path of list item `i`.
+pub fn join_index(path: &str, i: usize) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(path.len() + 6);
+    s.push_str(path);
+    s.push('[');
+    let _ = write!(s, "{i}");
+    s.push(']');
+    s
+}
+
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "from", rename_all = "kebab-case")]

@@ -8,36 +8,75 @@ use std::fmt::Write as _;
 
 use super::resolve::{self, Scalar, Style};
 
+/// Words YAML 1.1 (yaml.v2) reads as booleans or null when plain.
+const RETYPED_WORDS: [&str; 22] = [
+    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
+    "OFF", "true", "True", "TRUE", "false", "False", "FALSE",
+];
+
+/// True when `s` is certainly a plain YAML 1.1 string: a letter, then letters, digits and
+/// `_ - . /`, and not a boolean or null word. Such strings are most keys and many values; they
+/// skip the full resolution below (the emitter runs once per scalar of every rendered config).
+fn obviously_plain(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b[0].is_ascii_alphabetic()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/'))
+        && !RETYPED_WORDS.contains(&s)
+        && !matches!(s, "null" | "Null" | "NULL")
+}
+
+fn plain_ok(s: &str) -> bool {
+    obviously_plain(s)
+        || (!s.is_empty()
+            && s.trim() == s
+            && !s.contains(": ")
+            && !s.contains(" #")
+            && !s.starts_with([
+                '!', '&', '*', '-', '?', '{', '}', '[', ']', ',', '#', '|', '>', '@', '`', '"',
+                '\'', '%',
+            ])
+            && !s.ends_with(':')
+            && !s.contains(['\n', '\t', '\r'])
+            && matches!(resolve::resolve(s, Style::Plain, None), Ok(Scalar::Str(ref x)) if x == s))
+}
+
+/// Appends `s` as a YAML scalar that yaml.v2 reads back as the same string.
+fn push_quoted(out: &mut String, s: &str) {
+    if plain_ok(s) {
+        out.push_str(s);
+    } else {
+        out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()));
+    }
+}
+
 /// A string as a YAML scalar that yaml.v2 reads back as the same string.
 pub fn quote(s: &str) -> String {
-    let plain_ok = !s.is_empty()
-        && s.trim() == s
-        && !s.contains(": ")
-        && !s.contains(" #")
-        && !s.starts_with([
-            '!', '&', '*', '-', '?', '{', '}', '[', ']', ',', '#', '|', '>', '@', '`', '"', '\'',
-            '%',
-        ])
-        && !s.ends_with(':')
-        && !s.contains(['\n', '\t', '\r'])
-        && matches!(resolve::resolve(s, Style::Plain, None), Ok(Scalar::Str(ref x)) if x == s);
-    if plain_ok {
-        s.to_string()
-    } else {
-        serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
-    }
+    let mut out = String::with_capacity(s.len() + 2);
+    push_quoted(&mut out, s);
+    out
 }
 
-fn scalar(v: &serde_json::Value) -> String {
+fn push_scalar(out: &mut String, v: &serde_json::Value) {
     match v {
-        serde_json::Value::String(s) => quote(s),
-        serde_json::Value::Null => "null".into(),
-        other => other.to_string(),
+        serde_json::Value::String(s) => push_quoted(out, s),
+        serde_json::Value::Null => out.push_str("null"),
+        other => {
+            let _ = write!(out, "{other}");
+        }
     }
 }
 
-fn key(k: &str) -> String {
-    quote(k)
+fn push_indent(out: &mut String, indent: usize) {
+    out.extend(std::iter::repeat_n(' ', indent));
+}
+
+/// `key:` at `indent`, then `tail` (e.g. " {}") and a newline when `tail` is given.
+fn push_key(out: &mut String, indent: usize, k: &str) {
+    push_indent(out, indent);
+    push_quoted(out, k);
+    out.push(':');
 }
 
 fn emit(out: &mut String, v: &serde_json::Value, indent: usize) {
@@ -45,23 +84,22 @@ fn emit(out: &mut String, v: &serde_json::Value, indent: usize) {
     match v {
         J::Object(m) => {
             for (k, x) in m {
+                push_key(out, indent, k);
                 match x {
                     J::Object(inner) if !inner.is_empty() => {
-                        let _ = writeln!(out, "{:indent$}{}:", "", key(k));
+                        out.push('\n');
                         emit(out, x, indent + 2);
                     }
                     J::Array(items) if !items.is_empty() => {
-                        let _ = writeln!(out, "{:indent$}{}:", "", key(k));
+                        out.push('\n');
                         emit(out, x, indent);
                     }
-                    J::Object(_) => {
-                        let _ = writeln!(out, "{:indent$}{}: {{}}", "", key(k));
-                    }
-                    J::Array(_) => {
-                        let _ = writeln!(out, "{:indent$}{}: []", "", key(k));
-                    }
+                    J::Object(_) => out.push_str(" {}\n"),
+                    J::Array(_) => out.push_str(" []\n"),
                     other => {
-                        let _ = writeln!(out, "{:indent$}{}: {}", "", key(k), scalar(other));
+                        out.push(' ');
+                        push_scalar(out, other);
+                        out.push('\n');
                     }
                 }
             }
@@ -70,44 +108,41 @@ fn emit(out: &mut String, v: &serde_json::Value, indent: usize) {
             for item in items {
                 match item {
                     J::Object(m) if !m.is_empty() => {
-                        let mut sub = String::new();
-                        emit(&mut sub, item, indent + 2);
-                        let mut lines = sub.lines();
-                        if let Some(first) = lines.next() {
-                            let _ = writeln!(out, "{:indent$}- {}", "", first.trim_start());
-                        }
-                        for l in lines {
-                            let _ = writeln!(out, "{l}");
-                        }
+                        // The item's first line starts with indent + 2 spaces: its last two
+                        // become "- ".
+                        let start = out.len();
+                        emit(out, item, indent + 2);
+                        out.replace_range(start + indent..start + indent + 2, "- ");
                     }
                     J::Array(inner) if !inner.is_empty() => {
-                        let _ = writeln!(out, "{:indent$}-", "");
+                        push_indent(out, indent);
+                        out.push_str("-\n");
                         emit(out, item, indent + 2);
                     }
                     other => {
-                        let _ = writeln!(
-                            out,
-                            "{:indent$}- {}",
-                            "",
-                            match other {
-                                J::Object(_) => "{}".to_string(),
-                                J::Array(_) => "[]".to_string(),
-                                s => scalar(s),
-                            }
-                        );
+                        push_indent(out, indent);
+                        out.push_str("- ");
+                        match other {
+                            J::Object(_) => out.push_str("{}"),
+                            J::Array(_) => out.push_str("[]"),
+                            s => push_scalar(out, s),
+                        }
+                        out.push('\n');
                     }
                 }
             }
         }
         other => {
-            let _ = writeln!(out, "{:indent$}{}", "", scalar(other));
+            push_indent(out, indent);
+            push_scalar(out, other);
+            out.push('\n');
         }
     }
 }
 
 /// Block-style YAML of a JSON value (object keys in the map's order).
 pub fn to_yaml(v: &serde_json::Value) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(4096);
     emit(&mut out, v, 0);
     out
 }
@@ -123,6 +158,31 @@ mod tests {
         assert_eq!(quote("0.1"), "\"0.1\"");
         assert_eq!(quote("registry.example.com"), "registry.example.com");
         assert_eq!(quote("a: b"), "\"a: b\"");
+        for w in [
+            "on", "Off", "Y", "n", "NO", "True", "null", "NULL", "~", "1e3", "0x1F", ".inf",
+        ] {
+            assert!(quote(w).starts_with('"'), "{w} must be quoted");
+        }
+        assert_eq!(quote("nosniff"), "nosniff");
+        assert_eq!(
+            quote("/var/lib/registry"),
+            "\"/var/lib/registry\"".trim_matches('"')
+        );
+    }
+
+    #[test]
+    fn nested_lists_of_maps_keep_their_layout() {
+        let v = serde_json::json!({"n": {"endpoints": [
+            {"name": "a", "headers": {"X": ["1", "2"]}, "ignore": {"actions": ["pull"]}},
+            {"name": "b", "list": [[], {}, [{"k": "v"}]]}
+        ]}});
+        let text = to_yaml(&v);
+        assert_eq!(
+            text,
+            "\"n\":\n  endpoints:\n  - headers:\n      X:\n      - \"1\"\n      - \"2\"\n    ignore:\n      actions:\n      - pull\n    name: a\n  - list:\n    - []\n    - {}\n    -\n      - k: v\n    name: b\n"
+        );
+        let back: serde_json::Value = serde_yaml::from_str(&text).expect("valid YAML");
+        assert_eq!(back, v, "{text}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::registry::env::{Effect, Outcome, not_config_reason};
 use crate::registry::keys::{BoolRule, Container, Kind};
 use crate::registry::schema::SchemaNode;
 use crate::registry::value::{VNode, Value};
+use crate::registry::value::{join_index, join_key as join};
 
 /// Top-level sections where an ignored key can silently turn a control off.
 const SECURITY_SECTIONS: [&str; 9] = [
@@ -110,14 +111,6 @@ pub fn posture(c: &Ctx<'_>, out: &mut Vec<Hit>) {
     out.extend(bools);
 }
 
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
-    }
-}
-
 /// yaml-bool keys in free-form maps holding something other than a YAML bool.
 fn ineffective_booleans(v: &VNode, schema: Option<&SchemaNode>, path: &str, out: &mut Vec<Hit>) {
     match &v.value {
@@ -152,7 +145,7 @@ fn ineffective_booleans(v: &VNode, schema: Option<&SchemaNode>, path: &str, out:
                 let elem = schema
                     .and_then(|s| s.elem.as_deref())
                     .map(|e| e.for_item(item));
-                ineffective_booleans(item, elem, &format!("{path}[{i}]"), out);
+                ineffective_booleans(item, elem, &join_index(path, i), out);
             }
         }
         _ => {}

@@ -122,11 +122,7 @@ fn secrets_in_file(
     match &v.value {
         Value::Map(_, entries) => {
             for (k, e) in entries {
-                let p = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
+                let p = crate::registry::value::join_key(path, k);
                 secrets_in_file(
                     e,
                     schema.and_then(|s| s.child(k)),
@@ -144,7 +140,7 @@ fn secrets_in_file(
                     item,
                     elem.map(|e| e.for_item(item)),
                     is,
-                    &format!("{path}[{i}]"),
+                    &crate::registry::value::join_index(path, i),
                     out,
                 );
             }
