@@ -436,7 +436,7 @@ pub fn check_target(
     baselines: &Baselines<'_>,
     d: &Digester,
     waivers: &Waivers,
-    previous: Option<&SavedMap>,
+    previous: Option<&Mutex<SavedMap>>,
 ) -> Outcome {
     let fetched = match source::fetch(&t.source, &loaded.base_dir) {
         Ok(f) => f,
@@ -489,13 +489,18 @@ pub fn check_target(
     let base_hash = blake3::hash(&base_bytes).to_hex().to_string();
     hashes.baseline = Some(base_hash.clone());
     if let Some(previous) = previous {
-        if let Some(s) = previous.get(&t.name).cloned().filter(|s| {
-            s.key.raw_hash == raw
+        // A reusable result is moved out of the map (not cloned): the run then holds each
+        // report once, which is what bounds an incremental run's memory.
+        let reusable = previous.lock().ok().and_then(|mut m| {
+            let s = m.get(&t.name)?;
+            let same = s.key.raw_hash == raw
                 && s.key.spec_hash == spec_hash
                 && s.key.env_hash == envh
                 && s.key.baseline_hash == base_hash
-                && s.key.version == version.as_str()
-        }) {
+                && s.key.version == version.as_str();
+            if same { m.remove(&t.name) } else { None }
+        });
+        if let Some(s) = reusable {
             let mut report = s.report;
             report.reused = true;
             report.findings = waivers.apply(
@@ -512,9 +517,9 @@ pub fn check_target(
             hashes.effective = report.deployed.as_ref().map(|i| i.effective_hash.clone());
             return Outcome {
                 report,
-                facts: Some(s.key.facts),
+                facts: Some(s.key.facts.clone()),
                 hashes,
-                saved: None,
+                saved: Some(s.key),
             };
         }
     }
@@ -665,7 +670,7 @@ pub fn check(
     let baselines = Baselines::new(loaded)?;
     let state = loaded.state_dir();
     let _ = std::fs::create_dir_all(&state);
-    let saved_map = load_saved(&state);
+    let saved_map = Mutex::new(load_saved(&state));
     let previous = opts.incremental.then_some(&saved_map);
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
@@ -705,9 +710,8 @@ pub fn check(
         .iter()
         .filter_map(|o| o.saved.as_ref().map(|k| (k, &o.report)))
         .collect();
-    store_saved(&state, &saved_map, &now);
+    store_saved(&state, &saved_map.into_inner().unwrap_or_default(), &now);
     drop(now);
-    drop(saved_map);
     // Env-reference and group findings come after each target's diff: waive them too
     // (applying waivers again is idempotent).
     group_consistency(targets, &mut outcomes);

@@ -1240,12 +1240,31 @@ fn second_run_of_an_unchanged_fleet_reuses_every_target_with_the_same_findings()
         assert_eq!(t.fingerprints(), again.fingerprints(), "{}", t.name);
         assert!(again.deployed.is_some() && again.baseline_trust.is_some());
     }
+    // A reused result is written back for the next run (it is moved out of the previous
+    // results, not copied): a third run reuses every target again, with the same findings.
+    let third = f.check(&[]);
+    third.expect(1);
+    let third = third.report();
+    assert!(
+        reused(&third).values().all(|r| *r),
+        "third run not reused: {:?}",
+        reused(&third)
+    );
+    for t in &first.targets {
+        assert_eq!(
+            t.fingerprints(),
+            third.target(&t.name).fingerprints(),
+            "{}",
+            t.name
+        );
+    }
     let (records, _) = f.history();
     let statuses: Vec<&str> = records.iter().map(|r| r.status.as_str()).collect();
     assert_eq!(
         statuses,
         [
-            "checked", "checked", "checked", "checked", "reused", "reused", "reused", "reused"
+            "checked", "checked", "checked", "checked", "reused", "reused", "reused", "reused",
+            "reused", "reused", "reused", "reused"
         ]
     );
 }
