@@ -58,7 +58,14 @@ pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     Ok((i, n))
 }
 
-/// The shard a target belongs to among `n`.
+/// The name a target is sharded by: its group when it has one (so replicas that must agree
+/// are always checked in the same shard and group consistency sees all of them), else its
+/// own name.
+pub fn shard_key(t: &Target) -> &str {
+    t.group.as_deref().map_or(t.name.as_str(), |g| g)
+}
+
+/// The shard a target (by [`shard_key`]) belongs to among `n`.
 pub fn shard_of(name: &str, n: usize) -> usize {
     let h = blake3::hash(name.as_bytes());
     let mut b = [0u8; 8];
@@ -80,7 +87,10 @@ pub fn select<'a>(targets: &'a [Target], opts: &CheckOptions) -> Result<Vec<&'a 
     Ok(targets
         .iter()
         .filter(|t| opts.only.is_empty() || opts.only.contains(&t.name))
-        .filter(|t| opts.shard.is_none_or(|(i, n)| shard_of(&t.name, n) == i))
+        .filter(|t| {
+            opts.shard
+                .is_none_or(|(i, n)| shard_of(shard_key(t), n) == i)
+        })
         .collect())
 }
 

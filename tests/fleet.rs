@@ -783,6 +783,63 @@ fn shards_partition_the_fleet_without_overlap_for_2_to_4_shards() {
 }
 
 #[test]
+fn a_group_is_never_split_between_shards_so_its_consistency_check_sees_every_member() {
+    let f = Fleet::new();
+    f.write("deployed/shared.yml", BASELINE);
+    f.write(
+        "deployed/other-realm.yml",
+        &BASELINE.replace("realm: registry.example.com", "realm: other.example.com"),
+    );
+    assert_ne!(
+        f.read("deployed/other-realm.yml"),
+        BASELINE,
+        "fixture must change the realm"
+    );
+    let mut targets = String::new();
+    for g in 0..4 {
+        for m in 0..3 {
+            let file = if m == 2 {
+                "deployed/other-realm.yml"
+            } else {
+                "deployed/shared.yml"
+            };
+            targets.push_str(&file_target(
+                &format!("g{g}-m{m}"),
+                file,
+                &format!("    group: grp-{g}\n"),
+            ));
+        }
+    }
+    f.config(&targets);
+    let n = 3;
+    let mut seen = BTreeSet::new();
+    for i in 0..n {
+        let run = f.check(&["--shard", &format!("{i}/{n}")]);
+        let r = run.report();
+        let groups: BTreeSet<String> = r.names().iter().map(|t| t[..2].to_string()).collect();
+        for g in &groups {
+            let members: Vec<String> = r
+                .names()
+                .into_iter()
+                .filter(|t| t.starts_with(g.as_str()))
+                .collect();
+            assert_eq!(
+                members.len(),
+                3,
+                "group {g} split: shard {i}/{n} has {members:?}"
+            );
+            assert!(seen.insert(g.clone()), "group {g} in two shards");
+            // The odd member's realm is caught within the shard.
+            assert!(
+                r.target(&format!("{g}-m2")).has("RD-GRP-001"),
+                "{g}: no group finding in shard {i}"
+            );
+        }
+    }
+    assert_eq!(seen.len(), 4, "{seen:?}");
+}
+
+#[test]
 fn adding_a_target_does_not_move_the_others_between_shards() {
     let (f, _) = numbered_fleet(20);
     let before: Vec<Vec<String>> = (0..3).map(|i| shard_names(&f, &format!("{i}/3"))).collect();
