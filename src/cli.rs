@@ -175,9 +175,9 @@ pub struct CheckArgs {
     #[arg(long = "target", value_name = "NAME")]
     pub targets: Vec<String>,
 
-    /// Check only shard I of N (I from 0): targets split by a hash of their group (else their name), for a GitHub
-    /// Actions matrix (`--shard ${{ matrix.shard }}/4`) or a Kubernetes Indexed Job
-    /// (`--shard $JOB_COMPLETION_INDEX/4`).
+    /// Check only shard I of N (I from 0): targets split by a hash of their group (else their
+    /// name), for a GitHub Actions matrix (`--shard ${{ matrix.shard }}/4`) or a Kubernetes
+    /// Indexed Job (`--shard $JOB_COMPLETION_INDEX/4`).
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
 
