@@ -142,6 +142,20 @@ fuzz_target!(|data: &[u8]| {
         Some(i) => (&data[..i], Some(&data[i + 1..])),
         None => (data, None),
     };
+    // The loader's fast path for plain block YAML must build exactly the tree the event-based
+    // loader builds, whenever it takes a document.
+    {
+        use regdrift::registry::yaml::{LoadOptions, load, load_full};
+        let opts = LoadOptions::default();
+        if let (Ok(fast), Ok(full)) = (load(config, "f", &opts), load_full(config, "f", &opts)) {
+            assert_eq!(fast, full, "fast path and event loader disagree");
+        }
+        assert_eq!(
+            load(config, "f", &opts).is_ok(),
+            load_full(config, "f", &opts).is_ok(),
+            "fast path accepted a document the event loader refuses"
+        );
+    }
     let mut version = Version::V3_1;
     let mut vars: Vec<EnvVar> = Vec::new();
     if let Some(tail) = tail

@@ -17,6 +17,7 @@ pub mod schema;
 pub mod value;
 pub mod version;
 pub mod yaml;
+mod yaml_fast;
 pub mod yamlout;
 
 pub use effective::{BuildOptions, EffectiveConfig, build};

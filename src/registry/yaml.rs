@@ -431,8 +431,29 @@ impl Builder<'_> {
 }
 
 /// Loads the first document of `bytes` (a registry config named `source` in messages).
+///
+/// Plain block YAML, which is what nearly every registry config is, is read by the fast path
+/// in [`super::yaml_fast`]; anything else by saphyr-parser's events. Both build the same tree.
 pub fn load(bytes: &[u8], source: &str, opts: &LoadOptions) -> Result<Document, LoadError> {
     let text = check_bytes(bytes, source, opts)?;
+    if let Some(root) = super::yaml_fast::try_load(text, opts.max_depth) {
+        return Ok(Document {
+            root,
+            ignored_documents: Vec::new(),
+            alias_nodes: 0,
+        });
+    }
+    load_events(text, source, opts)
+}
+
+/// [`load`] without the fast path: every document through saphyr-parser's events. For tests
+/// and the fuzz target, which check that both paths agree.
+pub fn load_full(bytes: &[u8], source: &str, opts: &LoadOptions) -> Result<Document, LoadError> {
+    let text = check_bytes(bytes, source, opts)?;
+    load_events(text, source, opts)
+}
+
+fn load_events(text: &str, source: &str, opts: &LoadOptions) -> Result<Document, LoadError> {
     let mut parser = Parser::new_from_str(text);
     let mut b = Builder {
         source,
