@@ -37,6 +37,9 @@ struct Fast<'a> {
 /// Strips a ` #` comment (a `#` at the start or after a space, outside quotes) and trailing
 /// spaces. Returns `None` for lines whose quoting this fast path does not follow.
 fn strip_comment(s: &str) -> Option<&str> {
+    if !s.contains(['#', '"', '\'']) {
+        return Some(s.trim_end_matches(' '));
+    }
     let b = s.as_bytes();
     let mut quote: Option<u8> = None;
     for (i, &c) in b.iter().enumerate() {
