@@ -546,9 +546,10 @@ fn run_daemon(a: &DaemonArgs) -> Result<ExitCode> {
     let daemon = regdrift::daemon::Daemon::new(a.config.clone(), a.once, None);
     match runtime.block_on(daemon.run()) {
         Ok(code) => Ok(ExitCode::from(code)),
+        // Logged, not printed: with --log-format json every stderr line stays a JSON object.
         Err(e) => {
             tracing::error!(event = "start_failed", error = %format!("{e:#}"), "daemon could not start");
-            Err(e)
+            Ok(ExitCode::from(2))
         }
     }
 }
