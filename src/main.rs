@@ -522,9 +522,8 @@ fn run_init(a: &InitArgs) -> Result<ExitCode> {
 /// Logs of the daemon: tracing on stderr, text or JSON lines, level from RUST_LOG (default
 /// info; the scheduler crate's own logs from warn).
 fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("info,tokio_cron_scheduler=warn")
-    });
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tokio_cron_scheduler=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -596,11 +595,8 @@ fn run_report(a: &ReportFileArgs) -> Result<ExitCode> {
         &report::github::summary(&report, a.summary_limit),
     )?;
     let sarif = a.sarif.as_ref().map(|p| p.display().to_string());
-    let outputs = report::github::outputs(
-        &report,
-        &a.report.display().to_string(),
-        sarif.as_deref(),
-    );
+    let outputs =
+        report::github::outputs(&report, &a.report.display().to_string(), sarif.as_deref());
     append(&output_file, &report::github::render_outputs(&outputs))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -11,7 +11,7 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde::Deserialize;
@@ -77,7 +77,9 @@ impl ActionRun {
         self.steps
             .iter()
             .flat_map(|s| s.stdout.lines())
-            .filter(|l| l.starts_with("::error") || l.starts_with("::warning") || l.starts_with("::notice"))
+            .filter(|l| {
+                l.starts_with("::error") || l.starts_with("::warning") || l.starts_with("::notice")
+            })
             .map(str::to_string)
             .collect()
     }
@@ -161,22 +163,43 @@ fn run_action(fleet: &Fleet, inputs: &[(&str, &str)]) -> ActionRun {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     for k in inputs.keys() {
-        assert!(keys(&yml["inputs"]).contains(k), "input {k} is not declared");
+        assert!(
+            keys(&yml["inputs"]).contains(k),
+            "input {k} is not declared"
+        );
     }
     let files = tempfile::tempdir().unwrap();
     let runner_temp = files.path().join("runner-temp");
     std::fs::create_dir_all(&runner_temp).unwrap();
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_regdrift")).parent().unwrap();
-    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let mut outputs: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let mut steps = Vec::new();
     let mut code = 0;
-    for (i, step) in yml["runs"]["steps"].as_sequence().unwrap().iter().enumerate() {
-        assert!(step.get("uses").is_none() && step.get("if").is_none(), "step {i}: only run steps without if");
+    for (i, step) in yml["runs"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        assert!(
+            step.get("uses").is_none() && step.get("if").is_none(),
+            "step {i}: only run steps without if"
+        );
         assert_eq!(step["shell"].as_str(), Some("bash"), "step {i}: shell bash");
-        let id = step["id"].as_str().expect("every step has an id").to_string();
+        let id = step["id"]
+            .as_str()
+            .expect("every step has an id")
+            .to_string();
         let script = step["run"].as_str().expect("run");
-        assert!(!script.contains("${{"), "step {id}: inputs go through env, never into the script");
+        assert!(
+            !script.contains("${{"),
+            "step {id}: inputs go through env, never into the script"
+        );
         let cx = Context {
             inputs: &inputs,
             steps: &outputs,
@@ -187,7 +210,12 @@ fn run_action(fleet: &Fleet, inputs: &[(&str, &str)]) -> ActionRun {
             .and_then(Yaml::as_mapping)
             .map(|m| {
                 m.iter()
-                    .map(|(k, v)| (k.as_str().unwrap().to_string(), eval(v.as_str().unwrap(), &cx)))
+                    .map(|(k, v)| {
+                        (
+                            k.as_str().unwrap().to_string(),
+                            eval(v.as_str().unwrap(), &cx),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -286,9 +314,6 @@ struct TargetJ {
 #[derive(Debug, Deserialize)]
 struct FindingJ {
     rule_id: String,
-    severity: String,
-    #[serde(default)]
-    waived: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -311,11 +336,20 @@ fn drifted() -> String {
     let mut out = d.clone();
     for (from, to) in [
         ("level: info", "level: debug"),
-        ("    disabled: false\nstorage", "    disabled: true\nstorage"),
+        (
+            "    disabled: false\nstorage",
+            "    disabled: true\nstorage",
+        ),
         ("minimumtls: tls1.2", "minimumtls: tls1.0"),
-        ("  redirect:\n    disable: true", "  redirect:\n    disable: false"),
+        (
+            "  redirect:\n    disable: true",
+            "  redirect:\n    disable: false",
+        ),
         ("relativeurls: false", "relativeurls: true"),
-        ("validation:\n  disabled: false", "validation:\n  disabled: true"),
+        (
+            "validation:\n  disabled: false",
+            "validation:\n  disabled: true",
+        ),
     ] {
         let next = out.replace(from, to);
         assert_ne!(next, out, "baseline fixture changed: no {from:?}");
@@ -336,10 +370,17 @@ fn action_yml_declares_the_inputs_and_outputs_its_steps_use() {
     let yml = action();
     assert_eq!(
         keys(&yml["inputs"]),
-        ["config", "fail-on", "remediate", "github-token", "shard", "sarif"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        [
+            "config",
+            "fail-on",
+            "remediate",
+            "github-token",
+            "shard",
+            "sarif"
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
     );
     assert_eq!(
         keys(&yml["outputs"]),
@@ -349,9 +390,13 @@ fn action_yml_declares_the_inputs_and_outputs_its_steps_use() {
             .collect()
     );
     // Every input is read by some step, and every action output is a step output.
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml")).unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml")).unwrap();
     for input in keys(&yml["inputs"]) {
-        assert!(text.contains(&format!("${{{{ inputs.{input} }}}}")), "input {input} is not used");
+        assert!(
+            text.contains(&format!("${{{{ inputs.{input} }}}}")),
+            "input {input} is not used"
+        );
     }
     for (name, v) in yml["outputs"].as_mapping().unwrap() {
         let value = v["value"].as_str().unwrap();
@@ -374,8 +419,16 @@ fn the_action_writes_outputs_sarif_annotations_and_summary_then_fails_with_the_c
             + &file_target("b", "deployed/b.yml")
             + &file_target("clean", "deployed/clean.yml")),
     );
-    let run = run_action(&fleet, &[("sarif", "out/regdrift.sarif"), ("github-token", TOKEN)]);
-    assert_eq!(run.code, 1, "findings at or above low fail the action\n{}", run.everything());
+    let run = run_action(
+        &fleet,
+        &[("sarif", "out/regdrift.sarif"), ("github-token", TOKEN)],
+    );
+    assert_eq!(
+        run.code,
+        1,
+        "findings at or above low fail the action\n{}",
+        run.everything()
+    );
     assert_eq!(run.steps.len(), 4, "every step ran; the last one failed");
     assert_eq!(run.step("check").outputs["exit-code"], "1");
 
@@ -384,7 +437,10 @@ fn the_action_writes_outputs_sarif_annotations_and_summary_then_fails_with_the_c
     let unwaived: usize = r.summary.counts.values().sum();
     assert_eq!(o["drift"], "true");
     assert_eq!(o["findings"], unwaived.to_string());
-    assert_eq!(Some(o["worst-severity"].as_str()), r.summary.worst.as_deref());
+    assert_eq!(
+        Some(o["worst-severity"].as_str()),
+        r.summary.worst.as_deref()
+    );
     assert_eq!(r.summary.exit_code, 1);
     assert_eq!(o["sarif"], "out/regdrift.sarif");
 
@@ -392,17 +448,34 @@ fn the_action_writes_outputs_sarif_annotations_and_summary_then_fails_with_the_c
     let sarif: serde_json::Value =
         serde_json::from_str(&fleet.read("out/regdrift.sarif")).expect("SARIF is JSON");
     assert_eq!(sarif["version"], "2.1.0");
-    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), r.summary.failing);
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().unwrap().len(),
+        r.summary.failing
+    );
 
     // One annotation per failing finding, with a workspace-relative file and a line.
     let ann = run.annotations();
     assert_eq!(ann.len(), r.summary.failing, "{ann:#?}");
-    let first_a = ann.iter().find(|l| l.contains("RD-EXP-001")).expect("RD-EXP-001 annotated");
-    assert!(first_a.starts_with("::error file=deployed/a.yml,line="), "{first_a}");
+    let first_a = ann
+        .iter()
+        .find(|l| l.contains("RD-EXP-001"))
+        .expect("RD-EXP-001 annotated");
+    assert!(
+        first_a.starts_with("::error file=deployed/a.yml,line="),
+        "{first_a}"
+    );
     // Highest severity first.
     let kinds: Vec<u8> = ann
         .iter()
-        .map(|l| if l.starts_with("::error") { 0 } else if l.starts_with("::warning") { 1 } else { 2 })
+        .map(|l| {
+            if l.starts_with("::error") {
+                0
+            } else if l.starts_with("::warning") {
+                1
+            } else {
+                2
+            }
+        })
         .collect();
     assert!(kinds.windows(2).all(|w| w[0] <= w[1]), "{ann:#?}");
 
@@ -411,7 +484,11 @@ fn the_action_writes_outputs_sarif_annotations_and_summary_then_fails_with_the_c
     assert!(summary.starts_with("## regdrift check"), "{summary}");
     for t in &r.targets {
         for f in &t.findings {
-            assert!(summary.contains(&f.rule_id), "{} missing from the summary", f.rule_id);
+            assert!(
+                summary.contains(&f.rule_id),
+                "{} missing from the summary",
+                f.rule_id
+            );
         }
     }
     // Without remediate the token is not even in regdrift's environment; it is printed nowhere.
@@ -424,13 +501,22 @@ fn the_action_writes_outputs_sarif_annotations_and_summary_then_fails_with_the_c
     assert!(run.annotations().is_empty(), "nothing at or above critical");
     let r = report(&run.outputs["report"]);
     assert_eq!(r.targets.len(), 3);
-    assert!(r.targets.iter().any(|t| t.name == "clean" && t.findings.is_empty()));
+    assert!(
+        r.targets
+            .iter()
+            .any(|t| t.name == "clean" && t.findings.is_empty())
+    );
 
     let run = run_action(&fleet, &[("shard", "1/2")]);
     let r = report(&run.outputs["report"]);
     let run0 = run_action(&fleet, &[("shard", "0/2")]);
     let r0 = report(&run0.outputs["report"]);
-    let names = |r: &ReportJ| r.targets.iter().map(|t| t.name.clone()).collect::<BTreeSet<_>>();
+    let names = |r: &ReportJ| {
+        r.targets
+            .iter()
+            .map(|t| t.name.clone())
+            .collect::<BTreeSet<_>>()
+    };
     assert!(names(&r).is_disjoint(&names(&r0)));
     assert_eq!(names(&r).len() + names(&r0).len(), 3);
 }
@@ -456,15 +542,21 @@ fn a_large_fleet_caps_annotations_and_bounds_the_summary() {
     assert_eq!((e, w, n), (10, 10, 10), "at most 10 of each type");
     let last = ann.last().unwrap();
     assert!(
-        last.starts_with("::notice ") && last.contains("2671 more not annotated (890 errors, 890 warnings, 891 notices)"),
+        last.starts_with("::notice ")
+            && last.contains("2671 more not annotated (890 errors, 890 warnings, 891 notices)"),
         "{last}"
     );
 
     let summary = &run.step("github").summary;
     assert!(summary.len() < SUMMARY_LIMIT, "{} bytes", summary.len());
-    assert!(summary.len() > SUMMARY_LIMIT / 2, "the summary uses its room: {}", summary.len());
     assert!(
-        summary.contains("left out to stay under") || summary.contains("more findings are not listed"),
+        summary.len() > SUMMARY_LIMIT / 2,
+        "the summary uses its room: {}",
+        summary.len()
+    );
+    assert!(
+        summary.contains("left out to stay under")
+            || summary.contains("more findings are not listed"),
         "the summary says it was cut"
     );
     assert_eq!(run.outputs["findings"], "2700");
@@ -477,7 +569,127 @@ fn a_run_that_cannot_start_reports_an_error_and_exits_2() {
     assert_eq!(run.code, 2, "{}", run.everything());
     assert_eq!(run.steps.len(), 4);
     let ann = run.annotations();
-    assert!(ann.iter().any(|l| l.starts_with("::error title=regdrift check failed::")), "{ann:#?}");
+    assert!(
+        ann.iter()
+            .any(|l| l.starts_with("::error title=regdrift check failed::")),
+        "{ann:#?}"
+    );
     assert_eq!(run.outputs["drift"], "", "no report, no outputs");
     assert!(run.step("check").stderr.contains("missing.yml"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The workflows.
+
+fn workflow(name: &str) -> (String, Yaml) {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(".github/workflows")
+            .join(name),
+    )
+    .unwrap();
+    let yml = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    (text, yml)
+}
+
+/// Every `uses:` of a workflow: local (`./`) or pinned to a full commit SHA with the tag named
+/// in a comment.
+fn check_pinned(name: &str, text: &str) -> Vec<String> {
+    let mut uses = Vec::new();
+    for line in text.lines() {
+        let Some(u) = line.trim().trim_start_matches("- ").strip_prefix("uses: ") else {
+            continue;
+        };
+        let (target, comment) = u.split_once(" # ").unwrap_or((u, ""));
+        let target = target.trim();
+        if target != "./" {
+            let (_, sha) = target
+                .split_once('@')
+                .unwrap_or_else(|| panic!("{name}: {target} is not pinned"));
+            assert!(
+                sha.len() == 40
+                    && sha
+                        .chars()
+                        .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()),
+                "{name}: {target} is not pinned to a full commit SHA"
+            );
+            assert!(
+                comment.trim().starts_with('v'),
+                "{name}: {target}: say which tag the SHA is"
+            );
+        }
+        uses.push(target.to_string());
+    }
+    uses
+}
+
+#[test]
+fn drift_check_workflow_is_scheduled_least_privilege_pinned_and_uploads_sarif() {
+    let (text, yml) = workflow("drift-check.yml");
+    let on = &yml["on"];
+    assert!(on["schedule"][0]["cron"].as_str().is_some());
+    assert!(on.get("workflow_dispatch").is_some());
+    let paths = strings_of(&on["pull_request"]["paths"]);
+    assert!(paths.iter().any(|p| p.contains("baselines")), "{paths:?}");
+    assert_eq!(
+        yml["permissions"],
+        Yaml::Mapping(Default::default()),
+        "nothing by default"
+    );
+    let job = &yml["jobs"]["drift"];
+    let perms = job["permissions"].as_mapping().unwrap();
+    let granted: BTreeMap<String, String> = perms
+        .iter()
+        .map(|(k, v)| (k.as_str().unwrap().into(), v.as_str().unwrap().into()))
+        .collect();
+    assert_eq!(
+        granted,
+        [("contents", "read"), ("security-events", "write")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    );
+    let uses = check_pinned("drift-check.yml", &text);
+    assert!(uses.contains(&"./".to_string()), "uses this action");
+    assert!(
+        uses.iter()
+            .any(|u| u.starts_with("github/codeql-action/upload-sarif@"))
+    );
+    // The SARIF path given to the action is the one uploaded.
+    let steps = job["steps"].as_sequence().unwrap();
+    let action = steps
+        .iter()
+        .find(|s| s["uses"].as_str() == Some("./"))
+        .unwrap();
+    let upload = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.contains("upload-sarif"))
+        })
+        .unwrap();
+    assert_eq!(action["with"]["sarif"], upload["with"]["sarif_file"]);
+    assert!(
+        upload["if"].as_str().unwrap().contains("always()"),
+        "uploads also when drift fails the job"
+    );
+}
+
+#[test]
+fn ci_workflow_runs_the_ci_script_with_pinned_actions() {
+    let (text, yml) = workflow("ci.yml");
+    check_pinned("ci.yml", &text);
+    assert_eq!(yml["permissions"]["contents"].as_str(), Some("read"));
+    assert!(text.contains("bash .ci/run"), "ci.yml runs .ci/run");
+}
+
+fn strings_of(v: &Yaml) -> Vec<String> {
+    v.as_sequence()
+        .map(|s| {
+            s.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -152,7 +152,14 @@ fn get(addr: &str, path: &str) -> (u16, String, String) {
     s.read_to_string(&mut raw).unwrap();
     let (head, body) = raw.split_once("\r\n\r\n").expect("head and body");
     let mut lines = head.lines();
-    let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status: u16 = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers: BTreeMap<String, String> = lines
         .map(|l| {
             let (k, v) = l.split_once(':').expect("header");
@@ -238,10 +245,10 @@ fn parse_prometheus(text: &str) -> Result<Vec<Sample>, String> {
         if let Some(rest) = line.strip_prefix("# ") {
             let mut parts = rest.splitn(3, ' ');
             match (parts.next(), parts.next(), parts.next()) {
-                (Some("HELP"), Some(name), Some(_)) => {
-                    if !is_name(name, true) || !helps.insert(name.to_string()) {
-                        return Err(at("bad or repeated HELP".into()));
-                    }
+                (Some("HELP"), Some(name), Some(_))
+                    if !is_name(name, true) || !helps.insert(name.to_string()) =>
+                {
+                    return Err(at("bad or repeated HELP".into()));
                 }
                 (Some("TYPE"), Some(name), Some(kind)) => {
                     if !["counter", "gauge", "histogram", "summary", "untyped"].contains(&kind) {
@@ -315,7 +322,8 @@ fn metrics(addr: &str) -> Vec<Sample> {
     let (status, ctype, body) = get(addr, "/metrics");
     assert_eq!(status, 200);
     assert!(ctype.starts_with("text/plain; version=0.0.4"), "{ctype}");
-    parse_prometheus(&body).unwrap_or_else(|e| panic!("/metrics is not Prometheus text: {e}\n{body}"))
+    parse_prometheus(&body)
+        .unwrap_or_else(|e| panic!("/metrics is not Prometheus text: {e}\n{body}"))
 }
 
 #[test]
@@ -324,15 +332,15 @@ fn the_strict_parser_refuses_what_prometheus_refuses() {
     let s = parse_prometheus(ok).unwrap();
     assert_eq!(s[0].labels["t"], "q\"\\\n");
     for bad in [
-        "a 1\n",                                            // no TYPE
-        "# TYPE a gauge\na{t=\"x} 1\n",                    // unterminated label
-        "# TYPE a gauge\na{t=\"\\x\"} 1\n",                // bad escape
-        "# TYPE a gauge\na 1\na 2\n",                       // duplicate series
-        "# TYPE a gauge\na one\n",                          // bad value
-        "# TYPE a gauge\na 1",                              // no final newline
-        "# TYPE a gauge\na 1\n# TYPE a gauge\n",           // TYPE twice
-        "# TYPE a_total counter\na_total -1\n",            // negative counter
-        "# TYPE 1a gauge\n1a 1\n",                          // bad name
+        "a 1\n",                                 // no TYPE
+        "# TYPE a gauge\na{t=\"x} 1\n",          // unterminated label
+        "# TYPE a gauge\na{t=\"\\x\"} 1\n",      // bad escape
+        "# TYPE a gauge\na 1\na 2\n",            // duplicate series
+        "# TYPE a gauge\na one\n",               // bad value
+        "# TYPE a gauge\na 1",                   // no final newline
+        "# TYPE a gauge\na 1\n# TYPE a gauge\n", // TYPE twice
+        "# TYPE a_total counter\na_total -1\n",  // negative counter
+        "# TYPE 1a gauge\n1a 1\n",               // bad name
     ] {
         assert!(parse_prometheus(bad).is_err(), "accepted {bad:?}");
     }
@@ -390,7 +398,10 @@ fn intervals(fleet: &Fleet) -> Vec<(u128, Option<u128>)> {
 /// history.jsonl: every line is a whole JSON record; records grouped by run id, in file order.
 fn history_runs(fleet: &Fleet) -> Vec<(String, Vec<Value>)> {
     let text = fleet.read("state/history.jsonl");
-    assert!(text.is_empty() || text.ends_with('\n'), "history ends in a torn line");
+    assert!(
+        text.is_empty() || text.ends_with('\n'),
+        "history ends in a torn line"
+    );
     let mut runs: Vec<(String, Vec<Value>)> = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let v: Value = serde_json::from_str(line)
@@ -443,7 +454,10 @@ fn one_second_schedule_with_a_slow_target_skips_ticks_reloads_and_stops_with_his
     );
     let mut d = Daemon::start(&fleet, &[]);
     let addr = d.addr();
-    assert_eq!(get(&addr, "/healthz"), (200, "text/plain; charset=utf-8".into(), "ok\n".into()));
+    assert_eq!(
+        get(&addr, "/healthz"),
+        (200, "text/plain; charset=utf-8".into(), "ok\n".into())
+    );
     assert_eq!(get(&addr, "/nope").0, 404);
 
     // Three runs of a 2.5 s target on a 1 s schedule.
@@ -451,7 +465,11 @@ fn one_second_schedule_with_a_slow_target_skips_ticks_reloads_and_stops_with_his
         d.count("run_finished") >= 3
     });
     let skipped = d.count("tick_skipped");
-    assert!(skipped >= 2, "ticks during runs must be skipped and logged; logs:\n{}", d.dump());
+    assert!(
+        skipped >= 2,
+        "ticks during runs must be skipped and logged; logs:\n{}",
+        d.dump()
+    );
     let runs = intervals(&fleet);
     assert!(runs.len() >= 3, "{runs:?}");
 
@@ -469,10 +487,17 @@ fn one_second_schedule_with_a_slow_target_skips_ticks_reloads_and_stops_with_his
     let last = metric(&m, "regdrift_last_run_timestamp_seconds", &[]).unwrap();
     assert!((now - 60.0..=now + 1.0).contains(&last), "{last} vs {now}");
     assert_eq!(
-        metric(&m, "regdrift_baseline_verified", &[("baseline", "prod/registry.yml")]),
+        metric(
+            &m,
+            "regdrift_baseline_verified",
+            &[("baseline", "prod/registry.yml")]
+        ),
         Some(1.0)
     );
-    assert_eq!(metric(&m, "regdrift_baseline_verification_failures", &[]), Some(0.0));
+    assert_eq!(
+        metric(&m, "regdrift_baseline_verification_failures", &[]),
+        Some(0.0)
+    );
     let history = history_runs(&fleet);
     let (_, latest) = history.last().unwrap();
     for target in ["slow", "fast"] {
@@ -481,14 +506,23 @@ fn one_second_schedule_with_a_slow_target_skips_ticks_reloads_and_stops_with_his
         assert!(!want.is_empty(), "{target} has findings");
         for sev in ["critical", "high", "medium", "low", "info"] {
             assert_eq!(
-                metric(&m, "regdrift_findings", &[("target", target), ("severity", sev)]),
+                metric(
+                    &m,
+                    "regdrift_findings",
+                    &[("target", target), ("severity", sev)]
+                ),
                 want.get(sev).copied(),
                 "{target} {sev}: metrics vs history"
             );
         }
     }
     assert!(
-        metric(&m, "regdrift_findings", &[("target", "slow"), ("severity", "high")]).unwrap()
+        metric(
+            &m,
+            "regdrift_findings",
+            &[("target", "slow"), ("severity", "high")]
+        )
+        .unwrap()
             >= 1.0,
         "the debug listener on every interface (RD-EXP-001) is high"
     );
@@ -502,16 +536,29 @@ fn one_second_schedule_with_a_slow_target_skips_ticks_reloads_and_stops_with_his
     fleet.write("regdrift.yml", &bad);
     let finished_before = d.count("run_finished");
     d.signal("HUP");
-    d.wait_until("reload_failed", Duration::from_secs(20), |d| d.count("reload_failed") == 1);
-    let err = d.events("reload_failed")[0]["fields"]["error"].to_string();
-    assert!(err.contains("regdrift.yml") && err.contains("has 5 fields"), "{err}");
-    d.wait_until("2 runs after the bad reload", Duration::from_secs(30), |d| {
-        d.count("run_finished") >= finished_before + 2
+    d.wait_until("reload_failed", Duration::from_secs(20), |d| {
+        d.count("reload_failed") == 1
     });
+    let err = d.events("reload_failed")[0]["fields"]["error"].to_string();
+    assert!(
+        err.contains("regdrift.yml") && err.contains("has 5 fields"),
+        "{err}"
+    );
+    d.wait_until(
+        "2 runs after the bad reload",
+        Duration::from_secs(30),
+        |d| d.count("run_finished") >= finished_before + 2,
+    );
     let history = history_runs(&fleet);
-    assert_eq!(targets_of(&history.last().unwrap().1), set(&["slow", "fast"]));
+    assert_eq!(
+        targets_of(&history.last().unwrap().1),
+        set(&["slow", "fast"])
+    );
     let m = metrics(&addr);
-    assert_eq!(metric(&m, "regdrift_config_reloads_total", &[("result", "error")]), Some(1.0));
+    assert_eq!(
+        metric(&m, "regdrift_config_reloads_total", &[("result", "error")]),
+        Some(1.0)
+    );
 
     // A good config on SIGHUP is applied to the next run.
     fleet.config(
@@ -519,13 +566,20 @@ fn one_second_schedule_with_a_slow_target_skips_ticks_reloads_and_stops_with_his
         &targets.replace("name: fast", "name: fast-2"),
     );
     d.signal("HUP");
-    d.wait_until("reloaded", Duration::from_secs(20), |d| d.count("reloaded") == 1);
-    let reloaded_at = d.count("run_finished");
-    d.wait_until("2 runs after the good reload", Duration::from_secs(30), |d| {
-        d.count("run_finished") >= reloaded_at + 2
+    d.wait_until("reloaded", Duration::from_secs(20), |d| {
+        d.count("reloaded") == 1
     });
+    let reloaded_at = d.count("run_finished");
+    d.wait_until(
+        "2 runs after the good reload",
+        Duration::from_secs(30),
+        |d| d.count("run_finished") >= reloaded_at + 2,
+    );
     let history = history_runs(&fleet);
-    assert_eq!(targets_of(&history.last().unwrap().1), set(&["slow", "fast-2"]));
+    assert_eq!(
+        targets_of(&history.last().unwrap().1),
+        set(&["slow", "fast-2"])
+    );
 
     // SIGTERM while the slow target is running: the run finishes, history is whole, exit 0.
     d.wait_until("a run in progress", Duration::from_secs(20), |_| {
@@ -559,7 +613,12 @@ fn once_runs_one_check_and_exits_with_its_status() {
     fleet.config("", &file_target("a", "deployed/a.yml"));
     let mut d = Daemon::start(&fleet, &["--once"]);
     let status = d.wait_exit(Duration::from_secs(60));
-    assert_eq!(status.code(), Some(1), "findings at or above low; logs:\n{}", d.dump());
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "findings at or above low; logs:\n{}",
+        d.dump()
+    );
     assert_eq!(d.count("run_finished"), 1);
     assert_eq!(d.count("listening"), 0, "--once serves no HTTP endpoint");
     let history = history_runs(&fleet);
@@ -575,7 +634,10 @@ fn a_config_without_schedule_or_with_a_bad_one_does_not_start() {
     let mut d = Daemon::start(&fleet, &[]);
     assert_eq!(d.wait_exit(Duration::from_secs(30)).code(), Some(2));
     let err = d.events("start_failed")[0]["fields"]["error"].to_string();
-    assert!(err.contains("no `schedule` section") && err.contains("--once"), "{err}");
+    assert!(
+        err.contains("no `schedule` section") && err.contains("--once"),
+        "{err}"
+    );
 
     fleet.config(
         "schedule:\n  cron: \"0 61 * * * *\"\n",
@@ -584,5 +646,8 @@ fn a_config_without_schedule_or_with_a_bad_one_does_not_start() {
     let mut d = Daemon::start(&fleet, &[]);
     assert_eq!(d.wait_exit(Duration::from_secs(30)).code(), Some(2));
     let err = d.events("start_failed")[0]["fields"]["error"].to_string();
-    assert!(err.contains("schedule.cron") && err.contains("seconds first"), "{err}");
+    assert!(
+        err.contains("schedule.cron") && err.contains("seconds first"),
+        "{err}"
+    );
 }

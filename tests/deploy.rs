@@ -26,7 +26,13 @@ fn read(rel: &str) -> String {
 /// Checks that regdrift's argument parser accepts `args` (appending `--help` stops before
 /// anything runs, after every argument was parsed).
 fn regdrift_accepts(args: &[String]) {
-    assert_eq!(args.first().map(String::as_str).map(|p| p.ends_with("regdrift")), Some(true), "{args:?}");
+    assert_eq!(
+        args.first()
+            .map(String::as_str)
+            .map(|p| p.ends_with("regdrift")),
+        Some(true),
+        "{args:?}"
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_regdrift"))
         .args(&args[1..])
         .arg("--help")
@@ -51,18 +57,26 @@ const UNITS: [&str; 3] = [
 /// `Key=value` of a unit file (last one wins), ignoring comments.
 fn unit_value(text: &str, key: &str) -> Option<String> {
     text.lines()
+        .rev()
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| l.split_once('='))
         .filter(|(k, _)| k.trim() == key)
         .map(|(_, v)| v.trim().to_string())
-        .last()
+        .next()
 }
 
 #[test]
 fn systemd_units_pass_systemd_analyze_verify() {
-    if Command::new("systemd-analyze").arg("--version").output().is_err() {
+    if Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         let msg = "systemd-analyze is not installed (apt-get install systemd): units not verified";
-        assert!(!support::tool_required(), "REGDRIFT_REQUIRE_VALIDATORS=1: {msg}");
+        assert!(
+            !support::tool_required(),
+            "REGDRIFT_REQUIRE_VALIDATORS=1: {msg}"
+        );
         eprintln!("skipped: {msg}");
         return;
     }
@@ -80,14 +94,22 @@ fn systemd_units_pass_systemd_analyze_verify() {
         .args(&paths)
         .output()
         .unwrap();
-    let said = String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && said.trim().is_empty(), "systemd-analyze verify: {said}");
+    let said =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && said.trim().is_empty(),
+        "systemd-analyze verify: {said}"
+    );
 
     // It does complain when a unit is wrong (so silence above means something).
     let bad = dir.path().join("regdrift.service");
     let text = std::fs::read_to_string(&bad).unwrap() + "Restart=sometimes\n";
     std::fs::write(&bad, text).unwrap();
-    let out = Command::new("systemd-analyze").arg("verify").arg(&bad).output().unwrap();
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&bad)
+        .output()
+        .unwrap();
     assert!(!String::from_utf8_lossy(&out.stderr).trim().is_empty());
 }
 
@@ -96,10 +118,19 @@ fn systemd_units_say_what_the_readme_says() {
     let oneshot = read("systemd/regdrift.service");
     assert_eq!(unit_value(&oneshot, "Type").as_deref(), Some("oneshot"));
     let timer = read("systemd/regdrift.timer");
-    assert_eq!(unit_value(&timer, "Unit").as_deref(), Some("regdrift.service"));
+    assert_eq!(
+        unit_value(&timer, "Unit").as_deref(),
+        Some("regdrift.service")
+    );
     let daemon = read("systemd/regdrift-daemon.service");
-    assert_eq!(unit_value(&daemon, "ExecReload").as_deref(), Some("/bin/kill -HUP $MAINPID"));
-    assert_eq!(unit_value(&daemon, "KillSignal").as_deref(), Some("SIGTERM"));
+    assert_eq!(
+        unit_value(&daemon, "ExecReload").as_deref(),
+        Some("/bin/kill -HUP $MAINPID")
+    );
+    assert_eq!(
+        unit_value(&daemon, "KillSignal").as_deref(),
+        Some("SIGTERM")
+    );
     for text in [&oneshot, &daemon] {
         let exec: Vec<String> = unit_value(text, "ExecStart")
             .unwrap()
@@ -136,9 +167,21 @@ fn check_pod(pod: &Value, what: &str) -> Vec<String> {
     let containers = pod["containers"].as_sequence().expect("containers");
     assert_eq!(containers.len(), 1, "{what}");
     let c = &containers[0];
-    assert_eq!(c["securityContext"]["allowPrivilegeEscalation"], Value::Bool(false), "{what}");
-    assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], Value::Bool(true), "{what}");
-    assert_eq!(pod["securityContext"]["runAsNonRoot"], Value::Bool(true), "{what}");
+    assert_eq!(
+        c["securityContext"]["allowPrivilegeEscalation"],
+        Value::Bool(false),
+        "{what}"
+    );
+    assert_eq!(
+        c["securityContext"]["readOnlyRootFilesystem"],
+        Value::Bool(true),
+        "{what}"
+    );
+    assert_eq!(
+        pod["securityContext"]["runAsNonRoot"],
+        Value::Bool(true),
+        "{what}"
+    );
     let volumes: Vec<&str> = pod["volumes"]
         .as_sequence()
         .unwrap()
@@ -146,7 +189,10 @@ fn check_pod(pod: &Value, what: &str) -> Vec<String> {
         .map(|v| v["name"].as_str().unwrap())
         .collect();
     for m in c["volumeMounts"].as_sequence().unwrap() {
-        assert!(volumes.contains(&m["name"].as_str().unwrap()), "{what}: mount {m:?}");
+        assert!(
+            volumes.contains(&m["name"].as_str().unwrap()),
+            "{what}: mount {m:?}"
+        );
     }
     strings(&c["args"])
 }
@@ -197,7 +243,10 @@ fn kubernetes_indexed_job_checks_one_shard_per_pod() {
     // Every index's command line parses.
     for i in 0..n {
         let mut argv = vec!["regdrift".to_string()];
-        argv.extend(args.iter().map(|a| a.replace("$(JOB_COMPLETION_INDEX)", &i.to_string())));
+        argv.extend(
+            args.iter()
+                .map(|a| a.replace("$(JOB_COMPLETION_INDEX)", &i.to_string())),
+        );
         regdrift_accepts(&argv);
     }
 }
@@ -240,8 +289,14 @@ fn the_crontab_line_has_five_fields_and_a_regdrift_command() {
         .take_while(|w| !w.starts_with("2>") && !w.starts_with('>'))
         .map(|s| s.to_string())
         .collect();
-    let at = command.iter().position(|w| w.ends_with("/regdrift")).expect("regdrift in the command");
-    assert!(command[..at].iter().any(|w| w.ends_with("flock")), "runs under flock");
+    let at = command
+        .iter()
+        .position(|w| w.ends_with("/regdrift"))
+        .expect("regdrift in the command");
+    assert!(
+        command[..at].iter().any(|w| w.ends_with("flock")),
+        "runs under flock"
+    );
     regdrift_accepts(&command[at..]);
     assert!(cron_fields("*/15 * * * * *").is_err() && cron_fields("61 * * * *").is_err());
 }

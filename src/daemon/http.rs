@@ -127,12 +127,14 @@ async fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, Response> {
     let mut chunk = [0u8; 1024];
     let read = async {
         loop {
-            if buf.windows(4).any(|w| w == b"\r\n\r\n") || buf.windows(2).any(|w| w == b"\n\n")
-            {
+            if buf.windows(4).any(|w| w == b"\r\n\r\n") || buf.windows(2).any(|w| w == b"\n\n") {
                 return Ok(());
             }
             if buf.len() >= MAX_REQUEST {
-                return Err(text("431 Request Header Fields Too Large", "request too large\n"));
+                return Err(text(
+                    "431 Request Header Fields Too Large",
+                    "request too large\n",
+                ));
             }
             let room = (MAX_REQUEST - buf.len()).min(chunk.len());
             match stream.read(&mut chunk[..room]).await {
@@ -186,9 +188,18 @@ mod tests {
         assert!(r.content_type.starts_with("text/plain; version=0.0.4"));
         let (r, head) = route(b"HEAD /metrics HTTP/1.1\r\n\r\n", &m);
         assert!(head && r.status == "200 OK");
-        assert_eq!(route(b"POST /metrics HTTP/1.1\r\n\r\n", &m).0.status, "405 Method Not Allowed");
-        assert_eq!(route(b"GET / HTTP/1.1\r\n\r\n", &m).0.status, "404 Not Found");
-        assert_eq!(route(b"GET /metrics\r\n\r\n", &m).0.status, "400 Bad Request");
+        assert_eq!(
+            route(b"POST /metrics HTTP/1.1\r\n\r\n", &m).0.status,
+            "405 Method Not Allowed"
+        );
+        assert_eq!(
+            route(b"GET / HTTP/1.1\r\n\r\n", &m).0.status,
+            "404 Not Found"
+        );
+        assert_eq!(
+            route(b"GET /metrics\r\n\r\n", &m).0.status,
+            "400 Bad Request"
+        );
         assert_eq!(route(b"\xff\xfe\r\n\r\n", &m).0.status, "400 Bad Request");
     }
 
@@ -207,7 +218,11 @@ mod tests {
         c.write_all(b"GET /metrics HTTP/1.1\r\n\r\n").await.unwrap();
         let mut resp = String::new();
         c.read_to_string(&mut resp).await.unwrap();
-        assert!(resp.starts_with("HTTP/1.1 200 OK\r\n") && resp.ends_with("\r\n\r\nregdrift_runs_total 3\n"), "{resp}");
+        assert!(
+            resp.starts_with("HTTP/1.1 200 OK\r\n")
+                && resp.ends_with("\r\n\r\nregdrift_runs_total 3\n"),
+            "{resp}"
+        );
         tx.send(true).unwrap();
         server.await.unwrap();
     }

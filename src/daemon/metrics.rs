@@ -147,12 +147,7 @@ impl Metrics {
             );
             let fleet: Vec<(String, f64)> = SEVERITIES
                 .iter()
-                .map(|s| {
-                    (
-                        labels(&[("severity", s.as_str())]),
-                        r.totals.get(*s) as f64,
-                    )
-                })
+                .map(|s| (labels(&[("severity", s.as_str())]), r.totals.get(*s) as f64))
                 .collect();
             gauge(
                 &mut out,

@@ -67,8 +67,9 @@ struct Active {
 fn load(path: &Path, need_schedule: bool) -> Result<Active> {
     let loaded = config::load(path)?;
     let plan = match &loaded.config.schedule {
-        Some(s) => Plan::from_schedule(s)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+        Some(s) => {
+            Plan::from_schedule(s).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        }
         None if need_schedule => anyhow::bail!(
             "{}: no `schedule` section: add one (schedule: {{cron: \"0 */15 * * * *\"}}) or run \
              `regdrift daemon --once`",
@@ -200,8 +201,8 @@ impl Shared {
         );
         let hook = self.hook.clone().filter(|_| active.plan.remediate);
         let loaded = active.loaded.clone();
-        let joined = tokio::task::spawn_blocking(move || blocking_run(&loaded, hook.as_deref()))
-            .await;
+        let joined =
+            tokio::task::spawn_blocking(move || blocking_run(&loaded, hook.as_deref())).await;
         let duration = started.elapsed();
         let finished_unix = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -397,7 +398,10 @@ impl Daemon {
             tracing::warn!(error = ?e, "scheduler shutdown");
         }
         if shared.running.load(Ordering::SeqCst) {
-            tracing::info!(event = "waiting", "waiting for the run in progress to finish");
+            tracing::info!(
+                event = "waiting",
+                "waiting for the run in progress to finish"
+            );
         }
         while shared.running.load(Ordering::SeqCst) {
             tokio::select! {

@@ -156,9 +156,15 @@ mod tests {
             validate_cron(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
         }
         let e = validate_cron("*/15 * * * *").unwrap_err();
-        assert!(e.contains("has 5 fields") && e.contains("\"0 */15 * * * *\""), "{e}");
+        assert!(
+            e.contains("has 5 fields") && e.contains("\"0 */15 * * * *\""),
+            "{e}"
+        );
         let e = validate_cron("0 61 * * * *").unwrap_err();
-        assert!(e.starts_with("schedule.cron: \"0 61 * * * *\" is not a cron expression"), "{e}");
+        assert!(
+            e.starts_with("schedule.cron: \"0 61 * * * *\" is not a cron expression"),
+            "{e}"
+        );
         assert!(validate_cron("every minute").is_err());
         assert!(validate_cron("").is_err());
     }
@@ -193,7 +199,11 @@ mod tests {
     fn jitter_is_a_positive_duration_and_delays_stay_below_it() {
         assert_eq!(parse_jitter("30s").unwrap(), Duration::from_secs(30));
         assert!(parse_jitter("0s").is_err());
-        assert!(parse_jitter("soon").unwrap_err().contains("schedule.jitter"));
+        assert!(
+            parse_jitter("soon")
+                .unwrap_err()
+                .contains("schedule.jitter")
+        );
         let max = Duration::from_millis(10);
         for _ in 0..100 {
             assert!(jitter_delay(max) < max);

@@ -296,9 +296,17 @@ mod tests {
         all.extend(ann(Kind::Notice, 15));
         let kept = cap(all);
         let n = |k| kept.iter().filter(|a| a.kind == k).count();
-        assert_eq!((n(Kind::Error), n(Kind::Warning), n(Kind::Notice)), (10, 3, 10));
+        assert_eq!(
+            (n(Kind::Error), n(Kind::Warning), n(Kind::Notice)),
+            (10, 3, 10)
+        );
         let last = kept.last().unwrap();
-        assert!(last.message.starts_with("8 more not annotated (2 errors, 0 warnings, 6 notices)"), "{}", last.message);
+        assert!(
+            last.message
+                .starts_with("8 more not annotated (2 errors, 0 warnings, 6 notices)"),
+            "{}",
+            last.message
+        );
         let few = cap(ann(Kind::Notice, 10));
         assert_eq!(few.len(), 10);
         assert!(few.iter().all(|a| a.title.starts_with("notice")));
@@ -323,14 +331,23 @@ mod tests {
     #[test]
     fn paths_are_made_relative_to_the_workspace() {
         let ws = Path::new("/home/runner/work/repo");
-        assert_eq!(relative("./deploy/c.yml", ws).as_deref(), Some("deploy/c.yml"));
-        assert_eq!(relative("/home/runner/work/repo/deploy/c.yml", ws).as_deref(), Some("deploy/c.yml"));
+        assert_eq!(
+            relative("./deploy/c.yml", ws).as_deref(),
+            Some("deploy/c.yml")
+        );
+        assert_eq!(
+            relative("/home/runner/work/repo/deploy/c.yml", ws).as_deref(),
+            Some("deploy/c.yml")
+        );
         assert_eq!(relative("/etc/distribution/config.yml", ws), None);
     }
 
     #[test]
     fn outputs_with_line_breaks_use_a_heredoc() {
         let text = render_outputs(&[("a", "1".into()), ("b", "x\nREGDRIFT_EOF".into())]);
-        assert_eq!(text, "a=1\nb<<REGDRIFT_EOF_\nx\nREGDRIFT_EOF\nREGDRIFT_EOF_\n");
+        assert_eq!(
+            text,
+            "a=1\nb<<REGDRIFT_EOF_\nx\nREGDRIFT_EOF\nREGDRIFT_EOF_\n"
+        );
     }
 }

@@ -51,7 +51,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Report, SavedError> {
         path: name,
         line: e.line(),
         col: e.column(),
-        message: e.to_string().split(" at line ").next().unwrap_or("").to_string(),
+        message: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or("")
+            .to_string(),
     })
 }
 
@@ -78,9 +83,12 @@ mod tests {
 
     #[test]
     fn bad_reports_are_refused_with_position_or_version() {
-        let e = parse("{\n  \"schema_version\": 1,\n  \"tool\": 3\n}", Path::new("r.json"))
-            .unwrap_err()
-            .to_string();
+        let e = parse(
+            "{\n  \"schema_version\": 1,\n  \"tool\": 3\n}",
+            Path::new("r.json"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.starts_with("r.json:3:"), "{e}");
         assert!(e.contains("regdrift check --format json"), "{e}");
         let e = parse("{\"schema_version\": 9}", Path::new("r.json"))
