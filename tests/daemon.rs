@@ -651,3 +651,33 @@ fn a_config_without_schedule_or_with_a_bad_one_does_not_start() {
         "{err}"
     );
 }
+
+#[test]
+fn sigterm_during_the_jitter_delay_cancels_the_run_and_exits_at_once() {
+    let fleet = Fleet::new();
+    fleet.write("deployed/a.yml", support::BASELINE);
+    fleet.config(
+        "schedule:\n  cron: \"* * * * * *\"\n  jitter: 1h\n  listen: \"off\"\n",
+        &file_target("a", "deployed/a.yml"),
+    );
+    let mut d = Daemon::start(&fleet, &[]);
+    d.wait_until("a delayed run", Duration::from_secs(20), |d| {
+        d.count("run_delayed") == 1
+    });
+    // The delayed run holds the no-overlap guard: later ticks are skipped.
+    d.wait_until("a skipped tick", Duration::from_secs(20), |d| {
+        d.count("tick_skipped") >= 1
+    });
+    let asked = Instant::now();
+    d.signal("TERM");
+    let status = d.wait_exit(Duration::from_secs(20));
+    assert_eq!(status.code(), Some(0), "logs:\n{}", d.dump());
+    assert!(
+        asked.elapsed() < Duration::from_secs(10),
+        "waited out the jitter"
+    );
+    assert_eq!(d.count("run_cancelled"), 1, "logs:\n{}", d.dump());
+    assert_eq!(d.count("run_started"), 0);
+    assert_eq!(d.count("listening"), 0, "listen: off");
+    assert!(history_runs(&fleet).is_empty());
+}

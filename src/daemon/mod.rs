@@ -183,7 +183,11 @@ impl Shared {
         let active = self.active();
         if let Some(max) = active.plan.jitter.filter(|_| with_jitter) {
             let delay = schedule::jitter_delay(max);
-            tracing::debug!(delay_ms = delay.as_millis() as u64, "jitter before the run");
+            tracing::info!(
+                event = "run_delayed",
+                delay_ms = delay.as_millis() as u64,
+                "jitter: the run starts after a random delay"
+            );
             let mut shutdown = self.shutdown.clone();
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
@@ -492,4 +496,93 @@ async fn reload(path: &Path, shared: &Arc<Shared>, sched: &mut JobScheduler) {
         m.targets_configured = targets;
     });
     tracing::info!(event = "reloaded", targets, cron = %cron, "config reloaded");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+    use std::sync::atomic::AtomicUsize;
+
+    /// Counts its calls; fails when asked to.
+    struct Hook {
+        calls: AtomicUsize,
+        fail: bool,
+    }
+
+    impl AfterRun for Hook {
+        fn after_run(&self, output: &RunOutput, loaded: &Loaded) -> Result<()> {
+            assert_eq!(output.report.targets.len(), loaded.config.targets.len());
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            if self.fail {
+                anyhow::bail!("remediation refused");
+            }
+            Ok(())
+        }
+    }
+
+    /// A one-target fleet with an unsigned baseline (allow_unsigned) and `schedule.remediate`.
+    fn fleet(remediate: bool) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("b");
+        std::fs::create_dir(&repo).unwrap();
+        let git = |args: &[&str]| {
+            let ok = Command::new("git")
+                .current_dir(&repo)
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+                .args(args)
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "git {args:?}");
+        };
+        let config = "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /var/lib/registry\nhttp:\n  addr: :5000\n";
+        git(&["init", "-q", "-b", "main"]);
+        std::fs::write(repo.join("base.yml"), config).unwrap();
+        git(&["add", "base.yml"]);
+        git(&["commit", "-q", "--no-gpg-sign", "-m", "base"]);
+        std::fs::write(dir.path().join("deployed.yml"), config).unwrap();
+        std::fs::write(
+            dir.path().join("regdrift.yml"),
+            format!(
+                "version: 1\nstate_dir: state\nbaseline: {{repo: b, ref: main, allow_unsigned: true}}\n\
+                 github: {{repository: org/gitops}}\n\
+                 schedule: {{cron: \"0 0 * * * *\", listen: \"off\", remediate: {remediate}}}\n\
+                 targets:\n  - name: t\n    baseline: base.yml\n    source: {{file: deployed.yml}}\n"
+            ),
+        )
+        .unwrap();
+        dir
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_after_run_hook_is_called_only_when_schedule_remediate_is_true() {
+        for (remediate, fail, calls) in [(true, false, 1), (false, false, 0), (true, true, 1)] {
+            let dir = fleet(remediate);
+            let hook = Arc::new(Hook {
+                calls: AtomicUsize::new(0),
+                fail,
+            });
+            let daemon = Daemon::new(dir.path().join("regdrift.yml"), true, Some(hook.clone()));
+            let code = daemon.run().await.expect("daemon --once runs");
+            assert!(code <= 1, "a failing hook does not fail the run: {code}");
+            assert_eq!(
+                hook.calls.load(Ordering::SeqCst),
+                calls,
+                "remediate {remediate}"
+            );
+            let history = std::fs::read_to_string(dir.path().join("state/history.jsonl")).unwrap();
+            assert_eq!(history.lines().count(), 1);
+        }
+    }
+
+    #[test]
+    fn verify_baselines_marks_unverified_baselines() {
+        let dir = fleet(false);
+        let loaded = config::load(&dir.path().join("regdrift.yml")).unwrap();
+        let b = verify_baselines(&loaded);
+        assert_eq!(b, [("base.yml".to_string(), false)].into());
+    }
 }
