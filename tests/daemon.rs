@@ -681,3 +681,24 @@ fn sigterm_during_the_jitter_delay_cancels_the_run_and_exits_at_once() {
     assert_eq!(d.count("listening"), 0, "listen: off");
     assert!(history_runs(&fleet).is_empty());
 }
+
+#[test]
+fn sigterm_during_a_once_run_lets_it_finish_with_its_status() {
+    let (fleet, _) = slow_fleet("fast", "");
+    let mut d = Daemon::start(&fleet, &["--once"]);
+    d.wait_until("the slow target running", Duration::from_secs(20), |_| {
+        matches!(intervals(&fleet).last(), Some((_, None)))
+    });
+    d.signal("TERM");
+    let status = d.wait_exit(Duration::from_secs(30));
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "the run's status (findings); logs:\n{}",
+        d.dump()
+    );
+    assert!(intervals(&fleet).iter().all(|(_, end)| end.is_some()));
+    let history = history_runs(&fleet);
+    assert_eq!(history.len(), 1);
+    assert_eq!(targets_of(&history[0].1), set(&["slow", "fast"]));
+}

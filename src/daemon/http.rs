@@ -121,7 +121,7 @@ pub fn route(head: &[u8], metrics: &dyn Fn() -> String) -> (Response, bool) {
     (resp, head_only)
 }
 
-/// Reads the request head within the limits; None when the client sent nothing usable.
+/// Reads the request head within the limits; the error is the response to send instead.
 async fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, Response> {
     let mut buf = Vec::with_capacity(512);
     let mut chunk = [0u8; 1024];

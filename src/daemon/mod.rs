@@ -377,8 +377,18 @@ impl Daemon {
             tokio::spawn(http::serve(listener, render, stop_rx.clone()));
         }
         if self.once {
+            // Signals are watched here too, so SIGTERM lets the run finish as in the loop below.
             let _guard = shared.try_start();
-            return Ok(shared.run_once(false).await.unwrap_or(2));
+            let run = shared.run_once(false);
+            tokio::pin!(run);
+            loop {
+                tokio::select! {
+                    code = &mut run => return Ok(code.unwrap_or(2)),
+                    _ = term.recv() => tracing::info!(event = "signal", signal = "SIGTERM", "finishing the run in progress, then exiting"),
+                    _ = int.recv() => tracing::info!(event = "signal", signal = "SIGINT", "finishing the run in progress, then exiting"),
+                    _ = hup.recv() => tracing::info!(event = "signal", signal = "SIGHUP", "ignored with --once"),
+                }
+            }
         }
         let mut sched = scheduler(&active.plan.cron, &shared).await?;
         tracing::info!(
