@@ -693,3 +693,68 @@ fn strings_of(v: &Yaml) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+// ---------------------------------------------------------------------------------------------
+// `regdrift report` on its own.
+
+fn regdrift(fleet: &Fleet, args: &[&str]) -> std::process::Output {
+    fleet
+        .command_for(env!("CARGO_BIN_EXE_regdrift"))
+        .env_remove("GITHUB_OUTPUT")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn report_renders_a_saved_report_again_and_refuses_bad_input() {
+    let fleet = Fleet::new();
+    fleet.write("deployed/a.yml", &debug_open(BASELINE));
+    fleet.config("", &file_target("a", "deployed/a.yml"));
+    let check = regdrift(&fleet, &["check", "--format", "json", "-o", "r.json"]);
+    assert_eq!(check.status.code(), Some(1));
+    // JSON round trip: every field of the report is read back.
+    let again = regdrift(&fleet, &["report", "r.json", "--format", "json"]);
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(again.stdout).unwrap(),
+        fleet.read("r.json")
+    );
+    // SARIF of the saved report is the SARIF check writes for the same fleet.
+    let direct = regdrift(&fleet, &["check", "--format", "sarif", "--no-incremental"]);
+    let saved = regdrift(
+        &fleet,
+        &["report", "r.json", "--format", "sarif", "-o", "r.sarif"],
+    );
+    assert_eq!(saved.status.code(), Some(0));
+    assert_eq!(
+        fleet.read("r.sarif"),
+        String::from_utf8(direct.stdout).unwrap()
+    );
+
+    // --github outside Actions says what is missing.
+    let out = regdrift(&fleet, &["report", "r.json", "--github"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("$GITHUB_OUTPUT is not set"));
+    // A file that is not a report: file, line, column and what to do.
+    fleet.write(
+        "bad.json",
+        "{\n  \"schema_version\": 1,\n  \"targets\": 7\n}\n",
+    );
+    let out = regdrift(&fleet, &["report", "bad.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.json:3:") && err.contains("regdrift check --format json"),
+        "{err}"
+    );
+    fleet.write("v2.json", "{\"schema_version\": 2}");
+    let err = String::from_utf8_lossy(&regdrift(&fleet, &["report", "v2.json"]).stderr).to_string();
+    assert!(err.contains("schema_version 2"), "{err}");
+}
