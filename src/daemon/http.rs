@@ -44,7 +44,17 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, String> {
 }
 
 /// Serves until `shutdown` turns true.
-pub async fn serve(listener: TcpListener, metrics: MetricsFn, mut shutdown: watch::Receiver<bool>) {
+pub async fn serve(listener: TcpListener, metrics: MetricsFn, shutdown: watch::Receiver<bool>) {
+    serve_with(listener, metrics, shutdown, READ_TIMEOUT).await;
+}
+
+/// [`serve`] with another time limit per request (tests).
+async fn serve_with(
+    listener: TcpListener,
+    metrics: MetricsFn,
+    mut shutdown: watch::Receiver<bool>,
+    timeout: Duration,
+) {
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
         let permit = tokio::select! {
@@ -59,7 +69,7 @@ pub async fn serve(listener: TcpListener, metrics: MetricsFn, mut shutdown: watc
             Ok((stream, peer)) => {
                 let metrics = metrics.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = handle(stream, &metrics).await {
+                    if let Err(e) = handle(stream, &metrics, timeout).await {
                         tracing::debug!(%peer, error = %e, "http connection ended with an error");
                     }
                     drop(permit);
@@ -122,7 +132,7 @@ pub fn route(head: &[u8], metrics: &dyn Fn() -> String) -> (Response, bool) {
 }
 
 /// Reads the request head within the limits; the error is the response to send instead.
-async fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, Response> {
+async fn read_head(stream: &mut TcpStream, timeout: Duration) -> Result<Vec<u8>, Response> {
     let mut buf = Vec::with_capacity(512);
     let mut chunk = [0u8; 1024];
     let read = async {
@@ -143,15 +153,19 @@ async fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, Response> {
             }
         }
     };
-    match tokio::time::timeout(READ_TIMEOUT, read).await {
+    match tokio::time::timeout(timeout, read).await {
         Ok(Ok(())) => Ok(buf),
         Ok(Err(r)) => Err(r),
         Err(_) => Err(text("408 Request Timeout", "request timeout\n")),
     }
 }
 
-async fn handle(mut stream: TcpStream, metrics: &MetricsFn) -> std::io::Result<()> {
-    let (resp, head_only) = match read_head(&mut stream).await {
+async fn handle(
+    mut stream: TcpStream,
+    metrics: &MetricsFn,
+    timeout: Duration,
+) -> std::io::Result<()> {
+    let (resp, head_only) = match read_head(&mut stream, timeout).await {
         Ok(head) => route(&head, metrics.as_ref()),
         Err(r) => (r, false),
     };
@@ -165,7 +179,7 @@ async fn handle(mut stream: TcpStream, metrics: &MetricsFn) -> std::io::Result<(
     if !head_only {
         out.extend_from_slice(resp.body.as_bytes());
     }
-    tokio::time::timeout(READ_TIMEOUT, stream.write_all(&out))
+    tokio::time::timeout(timeout, stream.write_all(&out))
         .await
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "write timeout"))??;
     stream.shutdown().await
@@ -204,7 +218,25 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn oversized_and_slow_requests_are_refused_without_hanging() {
+    async fn a_client_too_slow_to_send_its_request_gets_408() {
+        let listener = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = watch::channel(false);
+        let limit = Duration::from_millis(200);
+        let server = tokio::spawn(serve_with(listener, Arc::new(m), rx, limit));
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        c.write_all(b"GET /metrics HTTP/1.1\r\n").await.unwrap();
+        let started = tokio::time::Instant::now();
+        let mut resp = String::new();
+        c.read_to_string(&mut resp).await.unwrap();
+        assert!(resp.starts_with("HTTP/1.1 408 "), "{resp}");
+        assert!(started.elapsed() >= limit);
+        tx.send(true).unwrap();
+        server.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_oversized_request_gets_431_and_a_good_one_200() {
         let listener = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = watch::channel(false);
