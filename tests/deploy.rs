@@ -144,10 +144,14 @@ fn systemd_units_say_what_the_readme_says() {
 // ---------------------------------------------------------------------------------------------
 // Kubernetes
 
-fn manifest(rel: &str) -> Value {
-    let docs: Vec<Value> = serde_yaml::Deserializer::from_str(&read(rel))
+fn manifests(rel: &str) -> Vec<Value> {
+    serde_yaml::Deserializer::from_str(&read(rel))
         .map(|d| Value::deserialize(d).unwrap_or_else(|e| panic!("{rel}: not YAML: {e}")))
-        .collect();
+        .collect()
+}
+
+fn manifest(rel: &str) -> Value {
+    let docs = manifests(rel);
     assert_eq!(docs.len(), 1, "{rel}: one document");
     docs.into_iter().next().unwrap()
 }
@@ -249,6 +253,49 @@ fn kubernetes_indexed_job_checks_one_shard_per_pod() {
         );
         regdrift_accepts(&argv);
     }
+}
+
+#[test]
+fn kubernetes_daemon_is_one_replica_probed_on_healthz_and_scrapable() {
+    let docs = manifests("kubernetes/daemon.yaml");
+    let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["Deployment", "Service"]);
+    let (deploy, service) = (&docs[0], &docs[1]);
+    assert_eq!(deploy["apiVersion"].as_str(), Some("apps/v1"));
+    assert_eq!(deploy["spec"]["replicas"].as_u64(), Some(1));
+    assert_eq!(
+        deploy["spec"]["strategy"]["type"].as_str(),
+        Some("Recreate"),
+        "never two daemons"
+    );
+    let pod = &deploy["spec"]["template"]["spec"];
+    let args = check_pod(pod, "daemon");
+    assert_eq!(args[0], "daemon");
+    let mut argv = vec!["regdrift".to_string()];
+    argv.extend(args);
+    regdrift_accepts(&argv);
+    let c = &pod["containers"][0];
+    for probe in ["readinessProbe", "livenessProbe"] {
+        assert_eq!(
+            c[probe]["httpGet"]["path"].as_str(),
+            Some("/healthz"),
+            "{probe}"
+        );
+        assert_eq!(
+            c[probe]["httpGet"]["port"].as_str(),
+            Some("metrics"),
+            "{probe}"
+        );
+    }
+    assert_eq!(c["ports"][0]["containerPort"].as_u64(), Some(9465));
+    assert_eq!(
+        service["spec"]["selector"], deploy["spec"]["selector"]["matchLabels"],
+        "the Service selects the daemon's pods"
+    );
+    assert_eq!(
+        service["spec"]["ports"][0]["targetPort"].as_str(),
+        Some("metrics")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
