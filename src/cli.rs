@@ -70,6 +70,93 @@ pub enum Command {
         /// Rule id (RD-AUTH-001) or slug (auth-disabled).
         rule: String,
     },
+
+    /// Run the fleet check on the schedule of regdrift.yml until SIGTERM or SIGINT: never two
+    /// runs at once (a tick during a run is skipped and logged), SIGHUP reloads the config (a
+    /// bad one is refused and the old one kept), /healthz and Prometheus /metrics on
+    /// schedule.listen (default 127.0.0.1:9465, `off` disables). Logs go to stderr.
+    #[command(after_help = DAEMON_HELP)]
+    Daemon(DaemonArgs),
+
+    /// Render a saved JSON report (`check --format json -o FILE`) again as human, json, sarif
+    /// or markdown; or, with --github, write GitHub Actions annotations (stdout), the job
+    /// summary ($GITHUB_STEP_SUMMARY) and step outputs ($GITHUB_OUTPUT).
+    #[command(after_help = REPORT_HELP)]
+    Report(ReportFileArgs),
+}
+
+/// Schedule format and exit status of `daemon`, shown in its `--help`.
+pub const DAEMON_HELP: &str = "\
+Schedule (regdrift.yml):
+  schedule:
+    cron: \"0 */15 * * * *\"   # six fields, seconds first, UTC: sec min hour day month weekday
+    jitter: 30s               # optional random delay before each run
+    listen: 127.0.0.1:9465    # /healthz and /metrics; `off` disables
+    remediate: false          # call the remediation hook after each run (needs github:)
+
+Exit status:
+  0  stopped by SIGTERM/SIGINT after the run in progress finished
+     (--once: the run's status, as for check: 0, 1 findings at or above fail_on, 2 errors)
+  2  the daemon could not start: bad config or schedule, listen address taken";
+
+/// Exit status of `report`, shown in its `--help`.
+pub const REPORT_HELP: &str = "\
+--github outputs: drift (true when any finding is not waived), worst-severity, findings,
+failing, targets-failed, exit-code, report, sarif. At most 10 annotations of each type
+(error, warning, notice), most severe first; the rest are counted in one notice. The job
+summary stays under 1 MiB.
+
+Exit status:
+  0  rendered (the report's own status is in its summary.exit_code, and output exit-code)
+  2  the report could not be read, or an output could not be written";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DaemonArgs {
+    /// The fleet configuration (needs a `schedule` section unless --once).
+    #[arg(long, short = 'c', value_name = "FILE", default_value = "regdrift.yml")]
+    pub config: PathBuf,
+
+    /// Run the check once now and exit with its status (no schedule, no HTTP endpoint).
+    #[arg(long)]
+    pub once: bool,
+
+    /// Log format on stderr: text, or json (one object per line). Level from RUST_LOG
+    /// (default info).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReportFileArgs {
+    /// The saved JSON report.
+    pub report: PathBuf,
+
+    /// Output format: human, json, sarif (2.1.0), markdown.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human, conflicts_with = "github")]
+    pub format: ReportFormat,
+
+    /// Write the rendering to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE", conflicts_with = "github")]
+    pub output: Option<PathBuf>,
+
+    /// GitHub Actions mode: annotations on stdout, the job summary appended to
+    /// $GITHUB_STEP_SUMMARY, outputs appended to $GITHUB_OUTPUT.
+    #[arg(long)]
+    pub github: bool,
+
+    /// With --github: also write the SARIF 2.1.0 rendering to this file (output `sarif`).
+    #[arg(long, value_name = "FILE", requires = "github")]
+    pub sarif: Option<PathBuf>,
+
+    /// With --github: the most bytes of job summary written.
+    #[arg(long, value_name = "BYTES", hide = true, default_value_t = regdrift::report::github::SUMMARY_LIMIT)]
+    pub summary_limit: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -435,6 +435,7 @@ fn validate(c: &FleetConfig) -> Result<(), String> {
         }
     }
     if let Some(s) = &c.schedule {
+        crate::daemon::schedule::Plan::from_schedule(s)?;
         if let Some(j) = &s.jitter {
             positive_duration(j, "schedule.jitter")?;
         }

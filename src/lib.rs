@@ -8,6 +8,7 @@
 
 pub mod baseline;
 pub mod config;
+pub mod daemon;
 pub mod drift;
 pub mod error;
 pub mod evaluate;

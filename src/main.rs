@@ -15,6 +15,7 @@ use cli::{
     DetachedMode, DiffArgs, EnvArgs, EnvDialect, HistoryArgs, InitArgs, LintArgs, ReportArgs,
     ReportFormat, RequireSigned, RulesArgs, RulesFormat, ShowArgs, ShowFormat, TrustArgs,
 };
+use cli::{DaemonArgs, LogFormat, ReportFileArgs};
 use regdrift::baseline::{AllowedSigners, BaselineRepo, Detached, SignedCommits, TrustPolicy};
 use regdrift::evaluate;
 use regdrift::policy::{Date, Waivers};
@@ -46,6 +47,8 @@ fn main() -> ExitCode {
             write_output(None, &regdrift::config::json_schema()).map(|()| ExitCode::SUCCESS)
         }
         Command::Explain { rule } => run_explain(&rule),
+        Command::Daemon(args) => run_daemon(&args),
+        Command::Report(args) => run_report(&args),
     };
     match result {
         Ok(code) => code,
@@ -518,4 +521,97 @@ fn run_init(a: &InitArgs) -> Result<ExitCode> {
         a.output.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Logs of the daemon: tracing on stderr, text or JSON lines, level from RUST_LOG (default
+/// info; the scheduler crate's own logs from warn).
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tokio_cron_scheduler=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn run_daemon(a: &DaemonArgs) -> Result<ExitCode> {
+    init_logging(a.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    // The remediation hook (schedule.remediate) plugs in here once GitHub remediation exists:
+    // Some(Arc::new(hook)) where the hook implements regdrift::daemon::AfterRun.
+    let daemon = regdrift::daemon::Daemon::new(a.config.clone(), a.once, None);
+    match runtime.block_on(daemon.run()) {
+        Ok(code) => Ok(ExitCode::from(code)),
+        // Logged, not printed: with --log-format json every stderr line stays a JSON object.
+        Err(e) => {
+            tracing::error!(event = "start_failed", error = %format!("{e:#}"), "daemon could not start");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+fn run_report(a: &ReportFileArgs) -> Result<ExitCode> {
+    let report = report::saved::load(&a.report)?;
+    if !a.github {
+        let r = ReportArgs {
+            format: a.format,
+            output: a.output.clone(),
+            fail_on: report.summary.fail_on.to_string(),
+            waivers: None,
+            today: None,
+            registry_version: "3.1".into(),
+            max_config_size: regdrift::registry::yaml::DEFAULT_MAX_BYTES,
+        };
+        emit(&report, &r, true)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let env_file = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--github: ${name} is not set; run it in a GitHub Actions step (or set {name} to a file)"
+                )
+            })
+    };
+    let output_file = env_file("GITHUB_OUTPUT")?;
+    let summary_file = env_file("GITHUB_STEP_SUMMARY")?;
+    if let Some(p) = &a.sarif {
+        let sarif = serde_json::to_string_pretty(&report::sarif::render(&report))? + "\n";
+        write_output(Some(p), &sarif)?;
+    }
+    let workspace = std::env::var_os("GITHUB_WORKSPACE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    let annotations = report::github::annotations(&report, &workspace);
+    write_output(None, &report::github::render_annotations(&annotations))?;
+    append(
+        &summary_file,
+        &report::github::summary(&report, a.summary_limit),
+    )?;
+    let sarif = a.sarif.as_ref().map(|p| p.display().to_string());
+    let outputs =
+        report::github::outputs(&report, &a.report.display().to_string(), sarif.as_deref());
+    append(&output_file, &report::github::render_outputs(&outputs))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Appends to a GitHub Actions file ($GITHUB_OUTPUT, $GITHUB_STEP_SUMMARY).
+fn append(path: &std::path::Path, text: &str) -> Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    f.write_all(text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
 }

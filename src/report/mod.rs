@@ -3,9 +3,11 @@
 //! the Markdown renderer. Nothing here holds a secret value: findings carry redacted
 //! renderings and keyed digests only.
 
+pub mod github;
 pub mod human;
 pub mod markdown;
 pub mod sarif;
+pub mod saved;
 
 use serde::{Deserialize, Serialize};
 
