@@ -14,6 +14,7 @@ pub mod evaluate;
 pub mod fleet;
 pub mod history;
 pub mod policy;
+pub mod probe;
 pub mod registry;
 pub mod report;
 pub mod rules;

@@ -633,6 +633,56 @@ pub static RULES: &[Rule] = &[
         "Restore proxy.exec.command from the baseline."
     ),
     rule!(
+        "RD-PROBE-001",
+        "probe-failed",
+        Availability,
+        High,
+        Probe,
+        "The running registry could not be probed",
+        "The live probe got no registry answer in time (nothing listening, no answer, TLS refused, or not a registry API): what the registry runs with could not be checked, and the registry may be down for its clients too.",
+        "Check that the registry runs and is reachable at the probe URL (and that probe.url, probe.timeout and probe.ca are right)."
+    ),
+    rule!(
+        "RD-PROBE-002",
+        "live-auth-challenge-differs",
+        Authentication,
+        High,
+        Probe,
+        "The running registry's authentication challenge differs from the baseline",
+        "The 401 challenge of anonymous GET /v2/ (scheme, realm, service) is not the one the baseline's auth provider sends: the process runs with another provider or settings than the approved config (env overrides, another config file, a hand-started container).",
+        "Find where the running process gets its auth settings (REGISTRY_AUTH* env variables, the config file path the version reads) and restart it with the baseline's."
+    ),
+    rule!(
+        "RD-PROBE-003",
+        "live-catalog-anonymous",
+        Exposure,
+        Medium,
+        Probe,
+        "The catalog is readable without credentials",
+        "Anonymous GET /v2/_catalog answered 200 on a registry whose baseline has auth: every repository name is listed to anyone who can reach it.",
+        "Restore authentication in the running registry (see RD-AUTH-001) and restart it with the baseline's config."
+    ),
+    rule!(
+        "RD-PROBE-004",
+        "live-certificate-expiring",
+        Transport,
+        Medium,
+        Probe,
+        "The registry's TLS certificate expires soon or has expired",
+        "A certificate within 14 days of notAfter (medium) or past it (high) breaks every client's pulls and pushes when it lapses, and pushes operators to turn verification off.",
+        "Renew the certificate (http.tls.certificate) and restart or reload the registry; automate renewal."
+    ),
+    rule!(
+        "RD-PROBE-005",
+        "live-certificate-untrusted",
+        Transport,
+        High,
+        Probe,
+        "The registry's TLS certificate is not trusted",
+        "The certificate chain does not verify against the probe's trust anchors (probe.ca, else the Mozilla roots), or does not match the host: clients either fail or are told to skip verification, which opens them to interception.",
+        "Serve a certificate for this host issued by a CA clients trust (or give probe.ca the private CA the fleet trusts)."
+    ),
+    rule!(
         "RD-SEC-001",
         "sample-credential",
         Secrets,
