@@ -81,8 +81,9 @@ impl Default for ProbeOptions {
 pub enum ProbeError {
     #[error("{url}: not a probe URL ({why}); write http://HOST[:PORT] or https://HOST[:PORT]")]
     BadUrl { url: String, why: String },
-    #[error("probe CA file: {0}")]
-    Ca(String),
+    /// The probe's own settings are unusable (CA file, timeout).
+    #[error("probe settings: {0}")]
+    Settings(String),
     #[error(
         "{url}: could not reach the registry: {why} (timeout {timeout_ms} ms per request); check the address, that the registry is running, and firewalls"
     )]
@@ -408,7 +409,7 @@ impl<'a> Probe<'a> {
                 Hit::new(
                     "RD-TLS-001",
                     "http.tls",
-                    format!("live: {what}; the baseline requires TLS"),
+                    format!("{what}; the baseline requires TLS"),
                 )
                 .severity(sev),
             );
@@ -426,7 +427,12 @@ impl<'a> Probe<'a> {
                 "RD-AUTH-001",
                 "auth",
                 format!(
-                    "live: anonymous GET /v2/ answered 200: the running registry has no authentication (baseline: {provider})"
+                    "anonymous GET /v2/ answered 200: the running registry has no authentication ({})",
+                    if provider == "any" {
+                        "no baseline given: auth is expected".to_string()
+                    } else {
+                        format!("baseline: {provider}")
+                    }
                 ),
             )),
             401 => {
@@ -461,7 +467,7 @@ impl<'a> Probe<'a> {
                 rule,
                 path,
                 format!(
-                    "live: the 401 challenge is {:?}, not the {want_scheme} challenge of the baseline's {provider} provider",
+                    "the 401 challenge is {:?}, not the {want_scheme} challenge of the baseline's {provider} provider",
                     ch.scheme_raw
                 ),
             ));
@@ -481,7 +487,7 @@ impl<'a> Probe<'a> {
             self.add(Hit::new(
                 rule,
                 format!("{path}.realm"),
-                format!("live: the challenge realm is {got:?}, the baseline's is {want:?}"),
+                format!("the challenge realm is {got:?}, the baseline's is {want:?}"),
             ));
         }
         if let Some(want) = service.filter(|_| provider != "htpasswd")
@@ -491,7 +497,7 @@ impl<'a> Probe<'a> {
                 "RD-PROBE-002",
                 format!("{path}.service"),
                 format!(
-                    "live: the challenge service is {:?}, the baseline's is {want:?}",
+                    "the challenge service is {:?}, the baseline's is {want:?}",
                     ch.param("service").unwrap_or("none")
                 ),
             ));
@@ -515,7 +521,7 @@ impl<'a> Probe<'a> {
                     "RD-EXP-005",
                     format!("http.headers.{}", name.to_ascii_lowercase()),
                     format!(
-                        "live: response header {name} is {shown} on /v2/; the baseline sets {:?}",
+                        "response header {name} is {shown} on /v2/; the baseline sets {:?}",
                         values.join(", ")
                     ),
                 ));
@@ -529,7 +535,7 @@ impl<'a> Probe<'a> {
             self.add(Hit::new(
                 "RD-PROBE-003",
                 "auth",
-                "live: anonymous GET /v2/_catalog answered 200: every repository name is listed without credentials",
+                "anonymous GET /v2/_catalog answered 200: every repository name is listed without credentials",
             ));
         }
     }
@@ -546,7 +552,7 @@ impl<'a> Probe<'a> {
                 self.add(Hit::new(
                     "RD-PROBE-005",
                     "http.tls.certificate",
-                    format!("live: the certificate is not trusted by {anchors}: {why}"),
+                    format!("the certificate is not trusted by {anchors}: {why}"),
                 ));
             }
         }
@@ -560,10 +566,7 @@ impl<'a> Probe<'a> {
                 Hit::new(
                     "RD-PROBE-004",
                     "http.tls.certificate",
-                    format!(
-                        "live: the certificate expired {} days ago",
-                        (-left) / 86_400
-                    ),
+                    format!("the certificate expired {} days ago", (-left) / 86_400),
                 )
                 .severity(Severity::High),
             );
@@ -572,7 +575,7 @@ impl<'a> Probe<'a> {
                 "RD-PROBE-004",
                 "http.tls.certificate",
                 format!(
-                    "live: the certificate expires in {} days (warning under {EXPIRY_WARNING_DAYS})",
+                    "the certificate expires in {} days (warning under {EXPIRY_WARNING_DAYS})",
                     left / 86_400
                 ),
             ));
@@ -590,7 +593,7 @@ impl<'a> Probe<'a> {
                 "RD-AUTH-011",
                 "http.tls.clientcas",
                 format!(
-                    "live: the registry answered without a client certificate ({asked}); the baseline requires one (http.tls.clientcas)"
+                    "the registry answered without a client certificate ({asked}); the baseline requires one (http.tls.clientcas)"
                 ),
             ));
         }
@@ -618,7 +621,7 @@ impl<'a> Probe<'a> {
                 "RD-TLS-002",
                 "http.tls.minimumtls",
                 format!(
-                    "live: the registry accepts a TLS {} handshake; the baseline's minimum is TLS {}",
+                    "the registry accepts a TLS {} handshake; the baseline's minimum is TLS {}",
                     TLS_NAMES[usize::from(r)],
                     TLS_NAMES[usize::from(self.expect.min_tls.min(3))]
                 ),
@@ -682,7 +685,7 @@ impl<'a> Probe<'a> {
                 "RD-EXP-001",
                 "http.debug.addr",
                 format!(
-                    "live: {} answered 200 at {at} without authentication (baseline: {base})",
+                    "{} answered 200 at {at} without authentication (baseline: {base})",
                     pprof_or_vars.join(" and ")
                 ),
             ));
@@ -691,9 +694,7 @@ impl<'a> Probe<'a> {
             self.add(Hit::new(
                 "RD-EXP-002",
                 "http.debug.prometheus.enabled",
-                format!(
-                    "live: /metrics answered 200 at {at}; the baseline does not enable prometheus"
-                ),
+                format!("/metrics answered 200 at {at}; the baseline does not enable prometheus"),
             ));
         }
     }
@@ -767,8 +768,9 @@ pub fn probe(
     opts: &ProbeOptions,
 ) -> Result<ProbeOutcome, ProbeError> {
     let u = ProbeUrl::parse(url)?;
-    let roots = tls::roots(opts.ca_pem.as_deref()).map_err(ProbeError::Ca)?;
-    let rec = tls::Recorder::new(roots).map_err(ProbeError::Ca)?;
+    let roots = tls::roots(opts.ca_pem.as_deref())
+        .map_err(|e| ProbeError::Settings(format!("the CA file {e}")))?;
+    let rec = tls::Recorder::new(roots).map_err(ProbeError::Settings)?;
     let mut p = Probe {
         target,
         url,
@@ -818,7 +820,7 @@ pub fn probe(
 
 /// The finding a fleet target records when its probe could not be completed.
 pub fn error_finding(target: &str, url: &str, e: &ProbeError) -> Finding {
-    let hit = Hit::new("RD-PROBE-001", "probe", format!("live: {e}")).direction(Direction::Neutral);
+    let hit = Hit::new("RD-PROBE-001", "probe", e.to_string()).direction(Direction::Neutral);
     let mut f = evaluate::finding(
         target,
         &hit,
@@ -828,6 +830,37 @@ pub fn error_finding(target: &str, url: &str, e: &ProbeError) -> Finding {
     );
     f.fingerprint = evaluate::fingerprint(target, hit.rule, "probe:probe", hit.direction);
     f
+}
+
+/// The report of one probed target: its findings (waivers applied), or its error.
+pub fn target_report(
+    name: &str,
+    result: Result<ProbeOutcome, ProbeError>,
+    waivers: &crate::policy::Waivers,
+) -> crate::report::TargetReport {
+    use crate::report::{Status, TargetReport};
+    let (status, findings) = match result {
+        Ok(o) => (Status::Checked, waivers.apply(name, o.findings)),
+        Err(e) => (
+            Status::Error {
+                message: e.to_string(),
+            },
+            Vec::new(),
+        ),
+    };
+    TargetReport {
+        name: name.into(),
+        status,
+        baseline_trust: None,
+        baseline: None,
+        deployed: None,
+        findings,
+        changes: None,
+        text_diff: None,
+        resolved: Vec::new(),
+        group: None,
+        reused: false,
+    }
 }
 
 /// Parses a probe timeout (Go duration, e.g. `500ms`, `5s`).

@@ -135,7 +135,7 @@ mod tests {
             wrap(SEQUENCE, &wrap(0x06, &[42, 134, 72])),
             wrap(SEQUENCE, &[]),
             wrap(SEQUENCE, &validity),
-            wrap(SEQUENCE, &vec![0u8; 200]),
+            wrap(SEQUENCE, &[0u8; 200]),
         ]
         .concat();
         wrap(
