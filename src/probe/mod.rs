@@ -608,10 +608,21 @@ impl<'a> Probe<'a> {
             }
         }
         let seen = lowest.or_else(|| {
-            self.seen
-                .tls_version
-                .as_deref()
-                .map(|v| if v.contains("1_3") { 3 } else { 2 })
+            // rustls speaks 1.2 itself: a 1.2-only handshake tells 1.2 from 1.3.
+            // Trust is not the question here: a recorder without anchors accepts any chain.
+            let rec = Arc::new(tls::Recorder::default());
+            let tls12 = tls::connect_with(
+                &self.u.host,
+                self.u.port,
+                &rec,
+                self.deadline(),
+                &[&rustls::version::TLS12],
+            );
+            match tls12 {
+                Ok(_) => Some(2),
+                Err(_) if self.seen.tls_version.is_some() => Some(3),
+                Err(_) => None,
+            }
         });
         self.seen.lowest_tls = seen.map(|r| TLS_NAMES[usize::from(r)].to_string());
         if let Some(r) = lowest

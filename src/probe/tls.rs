@@ -195,9 +195,20 @@ pub fn connect(
     recorder: &Arc<Recorder>,
     deadline: Deadline,
 ) -> Result<TlsStream, ConnectError> {
+    connect_with(host, port, recorder, deadline, rustls::ALL_VERSIONS)
+}
+
+/// [`connect`] offering only `versions`.
+pub fn connect_with(
+    host: &str,
+    port: u16,
+    recorder: &Arc<Recorder>,
+    deadline: Deadline,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> Result<TlsStream, ConnectError> {
     let tcp = TimedTcp::connect(host, port, deadline).map_err(ConnectError::Tcp)?;
     let config = rustls::ClientConfig::builder_with_provider(provider())
-        .with_protocol_versions(rustls::ALL_VERSIONS)
+        .with_protocol_versions(versions)
         .map_err(|e| ConnectError::Tls(e.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(recorder.clone())
