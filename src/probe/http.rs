@@ -27,7 +27,10 @@ impl Deadline {
     pub fn remaining(&self) -> io::Result<Duration> {
         let left = self.0.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            Err(io::Error::new(io::ErrorKind::TimedOut, "timed out"))
+            Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "timed out (no complete answer within the timeout)",
+            ))
         } else {
             Ok(left)
         }
@@ -64,11 +67,25 @@ fn host_for_socket(host: &str) -> &str {
     host.trim_start_matches('[').trim_end_matches(']')
 }
 
+/// A socket timeout shows as `WouldBlock` (EAGAIN) on Unix: say what it means.
+fn timed_out(e: io::Error, what: &str) -> io::Error {
+    if matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    ) {
+        io::Error::new(io::ErrorKind::TimedOut, format!("timed out {what}"))
+    } else {
+        e
+    }
+}
+
 impl Read for TimedTcp {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.sock
             .set_read_timeout(Some(self.deadline.remaining()?))?;
-        self.sock.read(buf)
+        self.sock
+            .read(buf)
+            .map_err(|e| timed_out(e, "waiting for an answer"))
     }
 }
 
@@ -76,7 +93,9 @@ impl Write for TimedTcp {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.sock
             .set_write_timeout(Some(self.deadline.remaining()?))?;
-        self.sock.write(buf)
+        self.sock
+            .write(buf)
+            .map_err(|e| timed_out(e, "sending the request"))
     }
 
     fn flush(&mut self) -> io::Result<()> {
