@@ -294,11 +294,20 @@ fn probe_sarif_passes_the_sarif_multitool_with_github_rules() {
         sarif.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // A canary the validator must reject (a driver without a name), so a validator that
+    // checks nothing cannot pass.
+    let canary = dir.path().join("canary.sarif");
+    std::fs::write(
+        &canary,
+        r#"{"version":"2.1.0","runs":[{"tool":{"driver":{}},"results":[]}]}"#,
+    )
+    .unwrap();
     for kind in [None, Some("Gh;Sarif")] {
         let out = dir.path().join("validation.sarif");
         let mut c = Command::new(&tool);
         c.arg("validate")
             .arg(&sarif)
+            .arg(&canary)
             .arg("-o")
             .arg(&out)
             .args(["--log", "ForceOverwrite", "--level", "Error;Warning;Note"])
@@ -311,12 +320,21 @@ fn probe_sarif_passes_the_sarif_multitool_with_github_rules() {
         assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
         let log: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-        let errors: Vec<&serde_json::Value> = log["runs"][0]["results"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|r| r["level"] == "error")
-            .collect();
+        let (canary_errors, errors): (Vec<&serde_json::Value>, Vec<&serde_json::Value>) =
+            log["runs"][0]["results"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|r| r["level"] == "error")
+                .partition(|r| {
+                    r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                        .as_str()
+                        .is_some_and(|u| u.ends_with("canary.sarif"))
+                });
+        assert!(
+            !canary_errors.is_empty(),
+            "{kind:?}: the canary was not rejected"
+        );
         eprintln!(
             "Sarif.Multitool ({kind:?}): {} results, {} errors",
             log["runs"][0]["results"].as_array().map_or(0, Vec::len),
