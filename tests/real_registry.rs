@@ -103,6 +103,12 @@ impl Case {
             Started::Exited(status, log) => {
                 panic!("the registry did not start ({status}) with\n{text}\nlog:\n{log}")
             }
+            Started::NotListening(log) => {
+                panic!(
+                    "the registry did not listen on {} with\n{text}\nlog:\n{log}",
+                    self.port
+                )
+            }
         }
     }
 
