@@ -405,6 +405,8 @@ fn client_certificates_required_by_the_baseline() {
     assert_eq!(rules(&o), set(&[]));
     assert!(o.observed.client_cert_required, "{:?}", o.observed);
     assert_eq!(o.observed.v2_status, None);
+    assert_eq!(o.observed.lowest_tls.as_deref(), Some("1.2"));
+    assert_eq!(o.observed.cert_trusted, Some(true));
     drop(c);
     let mut c = Case::new(30);
     c.start(&bin, HARDENED);

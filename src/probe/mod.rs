@@ -620,6 +620,8 @@ impl<'a> Probe<'a> {
             );
             match tls12 {
                 Ok(_) => Some(2),
+                // A 1.2 handshake that got as far as asking for a client certificate.
+                Err(_) if rec.cert_requested() => Some(2),
                 Err(_) if self.seen.tls_version.is_some() => Some(3),
                 Err(_) => None,
             }
@@ -672,13 +674,14 @@ impl<'a> Probe<'a> {
             return;
         }
         // The baseline's own listen address, probed from where it is meant to be reached.
-        let intended = self.expect.debug_addr.as_deref().is_some_and(|a| {
-            let h = crate::rules::ctx::listen_host(a);
-            !h.is_empty()
-                && !is_wildcard(h)
-                && a.trim_start_matches(h).trim_start_matches(':') == port.to_string()
-                && same_host(h, &host)
-        });
+        let intended = self
+            .expect
+            .debug_addr
+            .as_deref()
+            .and_then(|a| a.rsplit_once(':'))
+            .is_some_and(|(h, p)| {
+                !h.is_empty() && !is_wildcard(h) && p == port.to_string() && same_host(h, &host)
+            });
         let pprof_or_vars: Vec<&str> = reachable
             .iter()
             .copied()
