@@ -143,9 +143,6 @@ pub enum RuleKind {
     Drift,
     /// About regdrift's own inputs (waivers).
     Meta,
-    /// Observed by the live probe of a running registry (`crate::probe`), not read from a
-    /// config.
-    Probe,
 }
 
 /// A rule of the table.
