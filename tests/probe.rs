@@ -194,6 +194,40 @@ fn a_server_that_never_answers_ends_at_the_timeout_with_exit_2() {
     }
 }
 
+/// A server that answers one byte every 200 ms, forever: every read succeeds, so only a
+/// deadline on the whole request (not a per-read timeout) ends the probe.
+#[test]
+fn a_trickling_server_is_cut_off_at_the_request_deadline() {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let stop = Arc::new(AtomicBool::new(false));
+    let s = stop.clone();
+    std::thread::spawn(move || {
+        for c in l.incoming() {
+            let Ok(mut c) = c else { break };
+            let s = s.clone();
+            std::thread::spawn(move || {
+                let head = b"HTTP/1.1 200 OK\r\nX-Slow: ";
+                let _ = c.write_all(head);
+                while !s.load(Ordering::Relaxed) && c.write_all(b"a").is_ok() {
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            });
+        }
+    });
+    let url = format!("http://127.0.0.1:{port}");
+    let (o, took) = regdrift(&["probe", &url, "--timeout", TIMEOUT]);
+    stop.store(true, Ordering::Relaxed);
+    eprintln!(
+        "{url}: exit {:?} after {took:?}: {}",
+        o.status.code(),
+        stderr(&o).trim()
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(took < BOUND, "took {took:?}");
+    assert!(stderr(&o).contains("timed out"), "{}", stderr(&o));
+}
+
 #[test]
 fn usage_errors_are_exit_2_with_what_to_do() {
     for (args, says) in [
