@@ -188,6 +188,8 @@ impl ProbeUrl {
 /// What the baseline says the running registry should show.
 #[derive(Debug, Clone)]
 struct Expect {
+    /// False when there is no baseline and these are regdrift's posture defaults.
+    baseline: bool,
     /// Auth provider with its realm and service; `None` when the baseline has no auth.
     /// Without a baseline the provider is unknown (`"any"`) but auth is expected.
     auth: Option<(String, Option<String>, Option<String>)>,
@@ -213,8 +215,18 @@ fn tls_rank(v: &str) -> Option<u8> {
 const TLS_NAMES: [&str; 4] = ["1.0", "1.1", "1.2", "1.3"];
 
 impl Expect {
+    /// Who expects it, for messages.
+    fn who(&self) -> &'static str {
+        if self.baseline {
+            "the baseline"
+        } else {
+            "no baseline given, the posture check"
+        }
+    }
+
     fn without_baseline() -> Expect {
         Expect {
+            baseline: false,
             auth: Some(("any".into(), None, None)),
             tls: true,
             min_tls: 2,
@@ -249,6 +261,7 @@ impl Expect {
             })
             .collect();
         Expect {
+            baseline: true,
             auth,
             tls: c.tls_on(),
             min_tls: c.str("http.tls.minimumtls").and_then(tls_rank).unwrap_or(2),
@@ -409,7 +422,7 @@ impl<'a> Probe<'a> {
                 Hit::new(
                     "RD-TLS-001",
                     "http.tls",
-                    format!("{what}; the baseline requires TLS"),
+                    format!("{what}; {} requires TLS", self.expect.who()),
                 )
                 .severity(sev),
             );
@@ -634,8 +647,9 @@ impl<'a> Probe<'a> {
                 "RD-TLS-002",
                 "http.tls.minimumtls",
                 format!(
-                    "the registry accepts a TLS {} handshake; the baseline's minimum is TLS {}",
+                    "the registry accepts a TLS {} handshake; {} requires at least TLS {}",
                     TLS_NAMES[usize::from(r)],
+                    self.expect.who(),
                     TLS_NAMES[usize::from(self.expect.min_tls.min(3))]
                 ),
             ));
@@ -708,7 +722,10 @@ impl<'a> Probe<'a> {
             self.add(Hit::new(
                 "RD-EXP-002",
                 "http.debug.prometheus.enabled",
-                format!("/metrics answered 200 at {at}; the baseline does not enable prometheus"),
+                format!(
+                    "/metrics answered 200 at {at}; {} does not enable prometheus",
+                    self.expect.who()
+                ),
             ));
         }
     }
