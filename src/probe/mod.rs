@@ -19,16 +19,21 @@
 //!   debug address (RD-EXP-001, RD-EXP-002 for metrics the baseline does not enable);
 //! - the security headers of the baseline's `http.headers` present on `/v2/` (RD-EXP-005).
 //!
-//! Findings come from the one rule table, with [`Location::Probe`]; their fingerprints are
+//! Findings come from the one rule table, with [`Location::Probe`]; their key paths are the
+//! config keys concerned (so waivers written for the config apply), and their fingerprints are
 //! kept apart from config findings of the same rule and key (a `probe:` prefix), so history
-//! and waivers tell "configured" from "observed". Network use is limited to the URL's host and
-//! the debug address; each connection and its request is bounded by the timeout. The probe is
-//! synchronous (std sockets): a fleet check runs it on its worker threads.
+//! tells "configured" from "observed". Network use is limited to the URL's host and the debug
+//! address; each connection and its request is bounded by the timeout (name resolution goes
+//! through the system resolver, which std cannot bound: use an IP address or a local resolver
+//! where that matters). The probe is synchronous (std sockets): a fleet check runs it on its
+//! worker threads.
 //!
 //! Errors: a registry that cannot be reached at all (nothing listening, no answer in time, TLS
 //! that fails for a reason other than a required client certificate, an answer that is not a
-//! registry's) is a [`ProbeError`]: `regdrift probe` exits 2, a fleet target records
-//! RD-PROBE-001 and the run goes on.
+//! registry's) is a [`ProbeError`]. `regdrift probe` reports it as the target's error (exit
+//! 2). In a fleet it is one RD-PROBE-001 finding on the target instead of an error status: the
+//! config check of that target did complete and its findings stand, while an unreachable
+//! registry still fails the run through the finding's severity; the other targets go on.
 
 pub mod http;
 pub mod tls;
