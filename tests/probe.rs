@@ -498,6 +498,22 @@ fn in_a_fleet_an_unreachable_probe_is_one_finding_and_other_targets_are_unaffect
             "target {name} changed when failing probes joined the fleet"
         );
     }
+    // A second run reuses the unchanged plain targets but probes the probed ones again: the
+    // running registry can change while its config does not.
+    let (_, _, again) = run("all.yml");
+    assert_eq!(by_name(&again, "same")["reused"], true, "{again:#}");
+    for name in ["dead", "silent"] {
+        let t = by_name(&again, name);
+        assert!(t.get("reused").is_none(), "{name} was reused: {t:#}");
+        assert!(
+            t["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["rule_id"] == "RD-PROBE-001"),
+            "{t:#}"
+        );
+    }
     for (name, says) in [("dead", "refused"), ("silent", "timed out")] {
         let t = by_name(&r, name);
         assert_eq!(t["status"]["state"], "checked", "{t:#}");
