@@ -637,7 +637,7 @@ fn observe(bin: &Path, c: &Case, tls_dir: &Path) -> (Behaviour, Behaviour, Strin
     for _attempt in 0..3 {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("htpasswd"), HTPASSWD).expect("htpasswd");
-        let (port, debug) = (harness::free_port(), harness::free_port());
+        let (port, debug) = harness::free_port_pair();
         let config = fill(&c.config, dir.path(), tls_dir, port, debug);
         let env: Vec<(String, String)> = c
             .env

@@ -84,10 +84,11 @@ impl Case {
         let dir = tempfile::tempdir().expect("tempdir");
         harness::tls_material(dir.path(), cert_days);
         std::fs::write(dir.path().join("htpasswd"), HTPASSWD).expect("htpasswd");
+        let (port, debug) = harness::free_port_pair();
         Case {
             dir,
-            port: harness::free_port(),
-            debug: harness::free_port(),
+            port,
+            debug,
             reg: None,
         }
     }
