@@ -83,6 +83,15 @@ pub enum Command {
     /// summary ($GITHUB_STEP_SUMMARY) and step outputs ($GITHUB_OUTPUT).
     #[command(after_help = REPORT_HELP)]
     Report(ReportFileArgs),
+
+    /// Probe a running registry, read-only, and compare what it shows with its baseline:
+    /// anonymous GET /v2/ (401 expected with auth; 200 means auth is off) and its
+    /// WWW-Authenticate challenge, anonymous /v2/_catalog, plain HTTP where TLS is required,
+    /// the lowest TLS version accepted (1.0 and 1.1 offered explicitly), client certificates,
+    /// certificate trust and expiry, the debug listener, security headers. Only GET requests,
+    /// never credentials, only to URL's host and --debug-addr, each bounded by --timeout.
+    #[command(after_help = PROBE_EXIT_STATUS_HELP)]
+    Probe(ProbeArgs),
 }
 
 /// Schedule format and exit status of `daemon`, shown in its `--help`.
@@ -157,6 +166,42 @@ pub struct ReportFileArgs {
     /// With --github: the most bytes of job summary written.
     #[arg(long, value_name = "BYTES", hide = true, default_value_t = regdrift::report::github::SUMMARY_LIMIT)]
     pub summary_limit: usize,
+}
+
+/// Exit status of `regdrift probe`, shown in its `--help`.
+pub const PROBE_EXIT_STATUS_HELP: &str = "\
+Exit status:
+  0  the running registry shows nothing at or above --fail-on
+  1  findings at or above --fail-on
+  2  the registry could not be probed (nothing listening, no answer within --timeout, TLS
+     refused, not a registry), or a usage error (bad URL, unreadable --baseline or --ca)";
+
+#[derive(Debug, Clone, Args)]
+pub struct ProbeArgs {
+    /// Base URL of the registry: https://HOST[:PORT] (or http:// for a plain-HTTP registry).
+    pub url: String,
+
+    /// The registry's approved config (config.yml) to compare with; without it the probe
+    /// checks the absolute posture (auth on, TLS on, TLS 1.2 or later).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// HOST:PORT of the debug listener to try (default: the baseline's http.debug.addr port on
+    /// the URL's host).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub debug_addr: Option<String>,
+
+    /// Time limit of each connection and its request (Go duration: 500ms, 5s, 1m).
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub timeout: String,
+
+    /// PEM file of the CA certificates the registry's certificate must chain to (default: the
+    /// Mozilla root store).
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

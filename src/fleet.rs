@@ -498,7 +498,9 @@ pub fn check_target(
     };
     let base_hash = blake3::hash(&base_bytes).to_hex().to_string();
     hashes.baseline = Some(base_hash.clone());
-    if let Some(previous) = previous {
+    // A probed target is always checked again: the running registry can change while its
+    // config does not.
+    if let Some(previous) = previous.filter(|_| t.probe.is_none()) {
         // A reusable result is moved out of the map (not cloned): the run then holds each
         // report once, which is what bounds an incremental run's memory.
         let reusable = previous.lock().ok().and_then(|mut m| {
@@ -569,6 +571,11 @@ pub fn check_target(
             .findings
             .push(env_ref_finding(&t.name, &fetched.label, r));
     }
+    if let Some(spec) = &t.probe {
+        report
+            .findings
+            .extend(probe_findings(&t.name, spec, &base.cfg, loaded));
+    }
     hashes.effective = report.deployed.as_ref().map(|i| i.effective_hash.clone());
     let facts = group_facts(&dep, d);
     let saved = SavedKey {
@@ -584,6 +591,46 @@ pub fn check_target(
         facts: Some(facts),
         hashes,
         saved: Some(saved),
+    }
+}
+
+/// The live probe of a target (`probe:`) against its verified baseline. A probe that cannot
+/// be completed is one RD-PROBE-001 finding: the config check of the target stands, and the
+/// other targets are not affected.
+fn probe_findings(
+    target: &str,
+    spec: &crate::config::ProbeSpec,
+    baseline: &EffectiveConfig,
+    loaded: &Loaded,
+) -> Vec<Finding> {
+    let mut opts = crate::probe::ProbeOptions {
+        debug_addr: spec.debug_addr.clone(),
+        ..Default::default()
+    };
+    let prepared = spec
+        .timeout
+        .as_deref()
+        .map(crate::probe::parse_timeout)
+        .transpose()
+        .map_err(crate::probe::ProbeError::Settings)
+        .and_then(|t| {
+            opts.timeout = t.unwrap_or(crate::probe::DEFAULT_TIMEOUT);
+            let path = spec.ca.as_ref().map(|p| loaded.resolve(p));
+            opts.ca_pem = path
+                .map(|p| {
+                    std::fs::read(&p).map_err(|e| {
+                        crate::probe::ProbeError::Settings(format!(
+                            "reading CA file {}: {e}",
+                            p.display()
+                        ))
+                    })
+                })
+                .transpose()?;
+            Ok(())
+        });
+    match prepared.and_then(|()| crate::probe::probe(target, &spec.url, Some(baseline), &opts)) {
+        Ok(o) => o.findings,
+        Err(e) => vec![crate::probe::error_finding(target, &spec.url, &e)],
     }
 }
 

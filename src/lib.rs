@@ -15,6 +15,7 @@ pub mod evaluate;
 pub mod fleet;
 pub mod history;
 pub mod policy;
+pub mod probe;
 pub mod registry;
 pub mod report;
 pub mod rules;

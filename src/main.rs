@@ -12,8 +12,9 @@ use clap::Parser;
 
 use cli::{
     BaselineCmd, BaselineInitArgs, BaselineSignArgs, BaselineVerifyArgs, CheckArgs, Cli, Command,
-    DetachedMode, DiffArgs, EnvArgs, EnvDialect, HistoryArgs, InitArgs, LintArgs, ReportArgs,
-    ReportFormat, RequireSigned, RulesArgs, RulesFormat, ShowArgs, ShowFormat, TrustArgs,
+    DetachedMode, DiffArgs, EnvArgs, EnvDialect, HistoryArgs, InitArgs, LintArgs, ProbeArgs,
+    ReportArgs, ReportFormat, RequireSigned, RulesArgs, RulesFormat, ShowArgs, ShowFormat,
+    TrustArgs,
 };
 use cli::{DaemonArgs, LogFormat, ReportFileArgs};
 use regdrift::baseline::{AllowedSigners, BaselineRepo, Detached, SignedCommits, TrustPolicy};
@@ -49,6 +50,7 @@ fn main() -> ExitCode {
         Command::Explain { rule } => run_explain(&rule),
         Command::Daemon(args) => run_daemon(&args),
         Command::Report(args) => run_report(&args),
+        Command::Probe(args) => run_probe(&args),
     };
     match result {
         Ok(code) => code,
@@ -614,4 +616,40 @@ fn append(path: &std::path::Path, text: &str) -> Result<()> {
         .with_context(|| format!("opening {}", path.display()))?;
     f.write_all(text.as_bytes())
         .with_context(|| format!("writing {}", path.display()))
+}
+
+/// `regdrift probe`: one live target. A registry that cannot be probed is reported as the
+/// target's error (exit 2) in the chosen format, and said on stderr.
+fn run_probe(a: &ProbeArgs) -> Result<ExitCode> {
+    let (fail_on, waivers) = policy(&a.report)?;
+    let baseline = match &a.baseline {
+        Some(p) => Some(load_config(p, &[], &a.report)?),
+        None => None,
+    };
+    let ca_pem = match &a.ca {
+        Some(p) => Some(std::fs::read(p).with_context(|| format!("reading --ca {}", p.display()))?),
+        None => None,
+    };
+    let opts = regdrift::probe::ProbeOptions {
+        timeout: regdrift::probe::parse_timeout(&a.timeout).map_err(anyhow::Error::msg)?,
+        debug_addr: a.debug_addr.clone(),
+        ca_pem,
+        ..Default::default()
+    };
+    let result = regdrift::probe::probe(&a.url, &a.url, baseline.as_ref(), &opts);
+    match &result {
+        Err(
+            e @ (regdrift::probe::ProbeError::BadUrl { .. }
+            | regdrift::probe::ProbeError::Settings(_)),
+        ) => {
+            anyhow::bail!("{e}")
+        }
+        Err(e) => eprintln!("regdrift: error: {e}"),
+        Ok(_) => {}
+    }
+    let t = with_meta(
+        regdrift::probe::target_report(&a.url, result, &waivers),
+        &waivers,
+    );
+    emit(&Report::new("probe", vec![t], fail_on), &a.report, false)
 }

@@ -38,6 +38,22 @@ use regdrift::report::{Finding, Location};
 use regdrift::rules::RULES;
 
 const CASES: [&str; 2] = ["fires", "quiet"];
+
+/// Rules only the live probe reports (RD-PROBE-*): no config fixture can fire them, so they
+/// are proven by the tests that probe a running registry instead, each named here with the
+/// test file that makes it fire and stay quiet. `probe_only_rules_are_proven_by_probe_tests`
+/// checks this list against the table and the test files.
+const PROBE_ONLY: [(&str, &str); 5] = [
+    ("RD-PROBE-001", "tests/probe.rs"),
+    ("RD-PROBE-002", "tests/real_registry.rs"),
+    ("RD-PROBE-003", "tests/real_registry.rs"),
+    ("RD-PROBE-004", "tests/real_registry.rs"),
+    ("RD-PROBE-005", "tests/real_registry.rs"),
+];
+
+fn probe_only(id: &str) -> bool {
+    PROBE_ONLY.iter().any(|(p, _)| *p == id)
+}
 const DEFAULT_TODAY: &str = "2026-06-01";
 
 fn fixtures_root() -> PathBuf {
@@ -243,7 +259,7 @@ fn dirs_in(p: &Path) -> Vec<String> {
 fn every_rule_has_a_firing_and_a_quiet_fixture() {
     let root = fixtures_root();
     let mut missing = Vec::new();
-    for r in RULES {
+    for r in RULES.iter().filter(|r| !probe_only(r.id)) {
         for case in CASES {
             let d = root.join(r.id).join(case);
             if !d.join("deployed.yml").is_file() && !d.join("regdrift.yml").is_file() {
@@ -251,12 +267,16 @@ fn every_rule_has_a_firing_and_a_quiet_fixture() {
             }
         }
     }
-    let ids: BTreeSet<&str> = RULES.iter().map(|r| r.id).collect();
+    let ids: BTreeSet<&str> = RULES
+        .iter()
+        .map(|r| r.id)
+        .filter(|id| !probe_only(id))
+        .collect();
     let mut stray: Vec<String> = dirs_in(&root)
         .into_iter()
         .filter(|d| !ids.contains(d.as_str()))
         .collect();
-    for r in RULES {
+    for r in RULES.iter().filter(|r| !probe_only(r.id)) {
         for d in dirs_in(&root.join(r.id)) {
             if !CASES.contains(&d.as_str()) {
                 stray.push(format!("{}/{d}", r.id));
@@ -278,7 +298,7 @@ fn rule_fixtures_fire_and_stay_quiet() {
     let verbose = std::env::var_os("RULE_FIXTURES_VERBOSE").is_some();
     let mut failures = Vec::new();
     let mut ran = 0;
-    for r in RULES {
+    for r in RULES.iter().filter(|r| !probe_only(r.id)) {
         for case in CASES {
             let dir = root.join(r.id).join(case);
             if !dir.join("deployed.yml").is_file() && !dir.join("regdrift.yml").is_file() {
@@ -345,4 +365,33 @@ fn rule_fixtures_fire_and_stay_quiet() {
         failures.len(),
         failures.join("\n  ")
     );
+}
+
+/// The probe-only list is exactly the table's RD-PROBE-* rules, and each is asserted by its test
+/// file: it appears there inside an expected rule set (`set(&[... "RD-PROBE-00N" ...])`) or an
+/// equality on `rule_id`, so removing the proof fails here.
+#[test]
+fn probe_only_rules_are_proven_by_probe_tests() {
+    let kinds: BTreeSet<&str> = RULES
+        .iter()
+        .map(|r| r.id)
+        .filter(|id| id.starts_with("RD-PROBE-"))
+        .collect();
+    let listed: BTreeSet<&str> = PROBE_ONLY.iter().map(|(id, _)| *id).collect();
+    assert_eq!(
+        kinds, listed,
+        "PROBE_ONLY must list exactly the RD-PROBE-* rules"
+    );
+    for (id, file) in PROBE_ONLY {
+        let text = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(file))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let asserted = text.lines().any(|l| {
+            l.contains(&format!("\"{id}\"")) && (l.contains("set(&[") || l.contains("assert"))
+        }) || text.contains(&format!("[\"rule_id\"], \"{id}\""));
+        assert!(asserted, "{id}: {file} does not assert it fires");
+        assert!(
+            !fixtures_root().join(id).exists(),
+            "{id} is probe-only: its proof is {file}, not tests/fixtures/rules/{id}"
+        );
+    }
 }

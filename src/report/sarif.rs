@@ -86,6 +86,18 @@ fn percent_encode(s: &str) -> String {
 }
 
 fn location_json(loc: &Location, fallback: &str) -> Value {
+    if let Location::Probe { url } = loc {
+        // A live observation has no file: the registry's URL is the artifact, and the
+        // logical location says it was probed.
+        return json!({
+            "physicalLocation": { "artifactLocation": { "uri": url } },
+            "logicalLocations": [{
+                "name": url,
+                "fullyQualifiedName": loc.label(),
+                "kind": "resource"
+            }]
+        });
+    }
     let (file, line, col) = match loc {
         Location::File { path, line, col } => (path.as_str(), (*line).max(1), (*col).max(1)),
         Location::Env {

@@ -11,6 +11,10 @@
 //!   version lines do not tell 3.1.0 from 3.1.1, so 3.1 is assumed patched (documented in the
 //!   rule's text).
 //!
+//! RD-PROBE-* are observed by the live probe (`crate::probe`) of a running registry, not read
+//! from a config; they are posture rules of the running process (kind `posture`), and the probe
+//! reuses the config rules' ids wherever the meaning is the same (RD-AUTH-001, RD-TLS-001, ...).
+//!
 //! Rules that do not come from section 7 extend it: RD-AUTH-010 (htpasswd path that is a
 //! directory), RD-CFG-* (how the config is read: unknown keys, env outcomes, duplicates,
 //! ignored documents, quoted booleans), RD-DRIFT-* and RD-WAIVER-* (the drift and waiver
@@ -631,6 +635,56 @@ pub static RULES: &[Rule] = &[
         "The proxy credential helper command changed",
         "proxy.exec.command is run as the registry user: a different program is arbitrary code execution.",
         "Restore proxy.exec.command from the baseline."
+    ),
+    rule!(
+        "RD-PROBE-001",
+        "probe-failed",
+        Availability,
+        High,
+        Posture,
+        "The running registry could not be probed",
+        "The live probe got no registry answer in time (nothing listening, no answer, TLS refused, or not a registry API): what the registry runs with could not be checked, and the registry may be down for its clients too.",
+        "Check that the registry runs and is reachable at the probe URL (and that probe.url, probe.timeout and probe.ca are right)."
+    ),
+    rule!(
+        "RD-PROBE-002",
+        "live-auth-challenge-differs",
+        Authentication,
+        High,
+        Posture,
+        "The running registry's authentication challenge differs from the baseline",
+        "The 401 challenge of anonymous GET /v2/ (scheme, realm, service) is not the one the baseline's auth provider sends: the process runs with another provider or settings than the approved config (env overrides, another config file, a hand-started container).",
+        "Find where the running process gets its auth settings (REGISTRY_AUTH* env variables, the config file path the version reads) and restart it with the baseline's."
+    ),
+    rule!(
+        "RD-PROBE-003",
+        "live-catalog-anonymous",
+        Exposure,
+        Medium,
+        Posture,
+        "The catalog is readable without credentials",
+        "Anonymous GET /v2/_catalog answered 200 on a registry whose baseline has auth: every repository name is listed to anyone who can reach it.",
+        "Restore authentication in the running registry (see RD-AUTH-001) and restart it with the baseline's config."
+    ),
+    rule!(
+        "RD-PROBE-004",
+        "live-certificate-expiring",
+        Transport,
+        Medium,
+        Posture,
+        "The registry's TLS certificate expires soon or has expired",
+        "A certificate within 14 days of notAfter (medium) or past it (high) breaks every client's pulls and pushes when it lapses, and pushes operators to turn verification off.",
+        "Renew the certificate (http.tls.certificate) and restart or reload the registry; automate renewal."
+    ),
+    rule!(
+        "RD-PROBE-005",
+        "live-certificate-untrusted",
+        Transport,
+        High,
+        Posture,
+        "The registry's TLS certificate is not trusted",
+        "The certificate chain does not verify against the probe's trust anchors (probe.ca, else the Mozilla roots), or does not match the host: clients either fail or are told to skip verification, which opens them to interception.",
+        "Serve a certificate for this host issued by a CA clients trust (or give probe.ca the private CA the fleet trusts)."
     ),
     rule!(
         "RD-SEC-001",
