@@ -204,6 +204,18 @@ pub struct CheckArgs {
     /// The date waivers expire against (YYYY-MM-DD; default today, UTC).
     #[arg(long, value_name = "DATE", hide = true)]
     pub today: Option<String>,
+
+    /// After the check, open, update and close GitHub pull requests and issues per target
+    /// (`remediation:` in the config, token from the `github.token_env` variable, default
+    /// GITHUB_TOKEN). What was done goes to stderr. The exit status is the check's, or 2 if
+    /// remediation fails (the report is still written).
+    #[arg(long)]
+    pub remediate: bool,
+
+    /// With --remediate: read GitHub (GET requests only), print the plan to stderr and write
+    /// nothing. Without a token, nothing is read and the plan is made against an empty state.
+    #[arg(long, requires = "remediate")]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Args)]

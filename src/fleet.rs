@@ -392,6 +392,9 @@ pub struct Outcome {
     pub hashes: Hashes,
     /// What to keep for the next incremental run (None: keep the previous entry).
     pub saved: Option<SavedKey>,
+    /// The baseline bytes this target was compared against, only when they were verified in
+    /// this run and the target was checked (what a remediation pull request may write).
+    pub verified_baseline: Option<Vec<u8>>,
 }
 
 fn env_hash(vars: &[EnvVar], d: &Digester) -> String {
@@ -446,6 +449,7 @@ pub fn check_target(
                 facts: None,
                 hashes: Hashes::default(),
                 saved: None,
+                verified_baseline: None,
             };
         }
     };
@@ -457,6 +461,7 @@ pub fn check_target(
                 facts: None,
                 hashes: Hashes::default(),
                 saved: None,
+                verified_baseline: None,
             };
         }
     };
@@ -483,6 +488,7 @@ pub fn check_target(
                 facts: None,
                 hashes,
                 saved: None,
+                verified_baseline: None,
             };
         }
     };
@@ -515,6 +521,7 @@ pub fn check_target(
                 facts: Some(s.key.facts),
                 hashes,
                 saved: None,
+                verified_baseline: None,
             };
         }
     }
@@ -531,6 +538,7 @@ pub fn check_target(
                 facts: None,
                 hashes,
                 saved: None,
+                verified_baseline: None,
             };
         }
     };
@@ -542,6 +550,7 @@ pub fn check_target(
                 facts: None,
                 hashes,
                 saved: None,
+                verified_baseline: None,
             };
         }
     };
@@ -569,6 +578,7 @@ pub fn check_target(
         facts: Some(facts),
         hashes,
         saved: Some(saved),
+        verified_baseline: None,
     }
 }
 
@@ -698,6 +708,7 @@ pub fn check(
                 facts: None,
                 hashes: Hashes::default(),
                 saved: None,
+                verified_baseline: None,
             })
         })
         .collect();
@@ -714,6 +725,15 @@ pub fn check(
     for o in &mut outcomes {
         let findings = std::mem::take(&mut o.report.findings);
         o.report.findings = waivers.apply(&o.report.name, findings);
+    }
+    // Hand out the verified bytes each checked target was compared against (this run's cached
+    // entry), for remediation; none for unverified baselines or failed targets.
+    for (o, t) in outcomes.iter_mut().zip(targets) {
+        if matches!(o.report.status, Status::Checked) {
+            if let Ok((bytes, trust)) = baselines.get(&t.baseline) {
+                o.verified_baseline = trust.verified.then_some(bytes);
+            }
+        }
     }
     let warnings = baselines.warnings.into_inner().unwrap_or_default();
     Ok((outcomes, warnings))

@@ -15,6 +15,7 @@ pub mod fleet;
 pub mod history;
 pub mod policy;
 pub mod registry;
+pub mod remediate;
 pub mod report;
 pub mod rules;
 pub mod run;
