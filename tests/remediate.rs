@@ -51,7 +51,13 @@ const K8S_TAIL: &str = "  extra.txt: keep me\n---\n# trailing comment\n";
 fn indent(text: &str, by: usize) -> String {
     let pad = " ".repeat(by);
     text.lines()
-        .map(|l| if l.is_empty() { String::new() } else { format!("{pad}{l}") })
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("{pad}{l}")
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -69,14 +75,21 @@ fn debug_open(text: &str) -> String {
 
 /// Deletes through the API: RD-INT-001.
 fn deletes_on(text: &str) -> String {
-    let out = text.replace("  delete:\n    enabled: false", "  delete:\n    enabled: true");
+    let out = text.replace(
+        "  delete:\n    enabled: false",
+        "  delete:\n    enabled: true",
+    );
     assert_ne!(out, text);
     out
 }
 
 fn run_ok(cmd: &mut Command) -> String {
     let out = cmd.output().expect("command runs");
-    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -226,7 +239,11 @@ impl Fleet {
 
     fn assert_valid(&self) {
         let v = self.fake.violations();
-        assert!(v.is_empty(), "requests not matching GitHub's OpenAPI description:\n{}", v.join("\n"));
+        assert!(
+            v.is_empty(),
+            "requests not matching GitHub's OpenAPI description:\n{}",
+            v.join("\n")
+        );
     }
 
     /// Issues and pull requests carrying the target's marker: (number, open, is pull).
@@ -288,14 +305,33 @@ fn lifecycle_create_noop_update_close_and_reopen() {
     let host_issue = f.issue_of("host");
     let web_pr = f.pull_of("web");
     let k8s_pr = f.pull_of("k8s");
-    assert!(f.items("k8s").iter().all(|(_, _, pull)| *pull), "k8s is pr only");
+    assert!(
+        f.items("k8s").iter().all(|(_, _, pull)| *pull),
+        "k8s is pr only"
+    );
     assert!(web_issue.open && host_issue.open && web_pr.open && k8s_pr.open);
-    assert!(web_issue.title.contains("web") && web_issue.title.contains("high"), "{}", web_issue.title);
+    assert!(
+        web_issue.title.contains("web") && web_issue.title.contains("high"),
+        "{}",
+        web_issue.title
+    );
     assert!(web_issue.labels.contains(&"regdrift".to_string()));
-    assert!(web_issue.labels.iter().any(|l| l.starts_with("severity:")), "{:?}", web_issue.labels);
-    assert!(web_pr.labels.contains(&"regdrift".to_string()), "{:?}", web_pr.labels);
+    assert!(
+        web_issue.labels.iter().any(|l| l.starts_with("severity:")),
+        "{:?}",
+        web_issue.labels
+    );
+    assert!(
+        web_pr.labels.contains(&"regdrift".to_string()),
+        "{:?}",
+        web_pr.labels
+    );
     assert!(web_issue.body.contains("RD-EXP-001"), "{}", web_issue.body);
-    assert!(host_issue.body.contains("RD-INT-001"), "{}", host_issue.body);
+    assert!(
+        host_issue.body.contains("RD-INT-001"),
+        "{}",
+        host_issue.body
+    );
     assert!(f.fake.labels(REPO).contains("regdrift"));
     assert_eq!(
         gitops_branches(&f),
@@ -305,9 +341,24 @@ fn lifecycle_create_noop_update_close_and_reopen() {
             .collect()
     );
     // The pull requests write the verified baseline; the manifest keeps every other byte.
-    assert_eq!(f.fake.file(REPO, "regdrift/restore/web", "registry/web/config.yml").unwrap(), BASELINE);
-    assert_eq!(f.fake.file(REPO, "regdrift/restore/k8s", "k8s/registry.yaml").unwrap(), manifest(BASELINE));
-    assert_eq!(f.fake.file(REPO, "main", "registry/web/config.yml").unwrap(), debug_open(BASELINE));
+    assert_eq!(
+        f.fake
+            .file(REPO, "regdrift/restore/web", "registry/web/config.yml")
+            .unwrap(),
+        BASELINE
+    );
+    assert_eq!(
+        f.fake
+            .file(REPO, "regdrift/restore/k8s", "k8s/registry.yaml")
+            .unwrap(),
+        manifest(BASELINE)
+    );
+    assert_eq!(
+        f.fake
+            .file(REPO, "main", "registry/web/config.yml")
+            .unwrap(),
+        debug_open(BASELINE)
+    );
     assert!(!writes(&log).is_empty());
 
     // Second identical run: nothing is written.
@@ -319,7 +370,11 @@ fn lifecycle_create_noop_update_close_and_reopen() {
     f.write("deployed/web.yml", &deletes_on(&debug_open(BASELINE)));
     let (_, log) = f.remediate(1);
     let w = writes(&log);
-    assert!(w.iter().all(|x| x.starts_with("PATCH /repos/org/gitops/issues/")), "{w:?}");
+    assert!(
+        w.iter()
+            .all(|x| x.starts_with("PATCH /repos/org/gitops/issues/")),
+        "{w:?}"
+    );
     let updated = f.issue_of("web");
     assert_eq!(updated.number, web_issue.number);
     assert!(updated.body.contains("RD-INT-001") && updated.body.contains("RD-EXP-001"));
@@ -329,7 +384,11 @@ fn lifecycle_create_noop_update_close_and_reopen() {
     // Back in sync: the issue and the pull request are closed, each with a comment.
     f.write("deployed/web.yml", BASELINE);
     let (_, log) = f.remediate(1);
-    assert!(!f.issue_of("web").open && !f.pull_of("web").open, "{:?}", writes(&log));
+    assert!(
+        !f.issue_of("web").open && !f.pull_of("web").open,
+        "{:?}",
+        writes(&log)
+    );
     for n in [web_issue.number, web_pr.number] {
         let c = f.fake.comments(REPO, n);
         assert_eq!(c.len(), 1, "{c:?}");
@@ -342,7 +401,13 @@ fn lifecycle_create_noop_update_close_and_reopen() {
     // Recurrence: the same issue and pull request are reopened, never duplicated.
     f.write("deployed/web.yml", &debug_open(BASELINE));
     let (_, log) = f.remediate(1);
-    assert!(!writes(&log).iter().any(|w| w.ends_with("/issues") || w.ends_with("/pulls")), "{:?}", writes(&log));
+    assert!(
+        !writes(&log)
+            .iter()
+            .any(|w| w.ends_with("/issues") || w.ends_with("/pulls")),
+        "{:?}",
+        writes(&log)
+    );
     let again = f.issue_of("web");
     assert_eq!(again.number, web_issue.number);
     assert!(again.open);
@@ -362,11 +427,29 @@ fn a_changed_baseline_force_updates_the_branch() {
     f.write("baselines/prod/registry.yml", &newer);
     f.git(&["add", "."]);
     let key = f.path("keys/approver");
-    f.git(&["-c", "gpg.format=ssh", "-c", &format!("user.signingkey={}", key.display()), "commit", "-q", "-S", "-m", "warn"]);
+    f.git(&[
+        "-c",
+        "gpg.format=ssh",
+        "-c",
+        &format!("user.signingkey={}", key.display()),
+        "commit",
+        "-q",
+        "-S",
+        "-m",
+        "warn",
+    ]);
     let (_, log) = f.remediate(1);
     let w = writes(&log);
-    assert!(w.contains(&"PUT /repos/org/gitops/contents/registry/web/config.yml".to_string()), "{w:?}");
-    assert_eq!(f.fake.file(REPO, "regdrift/restore/web", "registry/web/config.yml").unwrap(), newer);
+    assert!(
+        w.contains(&"PUT /repos/org/gitops/contents/registry/web/config.yml".to_string()),
+        "{w:?}"
+    );
+    assert_eq!(
+        f.fake
+            .file(REPO, "regdrift/restore/web", "registry/web/config.yml")
+            .unwrap(),
+        newer
+    );
     assert_eq!(f.pull_of("web").number, pr.number);
 }
 
@@ -374,16 +457,38 @@ fn a_changed_baseline_force_updates_the_branch() {
 fn faults_are_retried_without_duplicates() {
     let f = Fleet::new();
     f.standard();
-    f.fake.inject("POST", "/repos/org/gitops/issues", FaultKind::Status(500), 1);
-    f.fake.inject("POST", "/repos/org/gitops/issues", FaultKind::DropAfter, 1);
-    f.fake.inject("POST", "/repos/org/gitops/pulls", FaultKind::TooMany, 1);
-    f.fake.inject("PUT", "/contents/registry/web/config.yml", FaultKind::Secondary, 1);
-    f.fake.inject("POST", "/repos/org/gitops/git/refs", FaultKind::Status(502), 1);
-    f.fake.inject("GET", "/repos/org/gitops/labels", FaultKind::Status(503), 1);
+    f.fake.inject(
+        "POST",
+        "/repos/org/gitops/issues",
+        FaultKind::Status(500),
+        1,
+    );
+    f.fake
+        .inject("POST", "/repos/org/gitops/issues", FaultKind::DropAfter, 1);
+    f.fake
+        .inject("POST", "/repos/org/gitops/pulls", FaultKind::TooMany, 1);
+    f.fake.inject(
+        "PUT",
+        "/contents/registry/web/config.yml",
+        FaultKind::Secondary,
+        1,
+    );
+    f.fake.inject(
+        "POST",
+        "/repos/org/gitops/git/refs",
+        FaultKind::Status(502),
+        1,
+    );
+    f.fake
+        .inject("GET", "/repos/org/gitops/labels", FaultKind::Status(503), 1);
     let (run, log) = f.remediate(1);
     let statuses: Vec<u16> = log.iter().map(|r| r.status).collect();
     for s in [500, 429, 403, 502, 503, 0] {
-        assert!(statuses.contains(&s), "fault {s} was not hit: {statuses:?}\n{}", run.stderr);
+        assert!(
+            statuses.contains(&s),
+            "fault {s} was not hit: {statuses:?}\n{}",
+            run.stderr
+        );
     }
     f.issue_of("web");
     f.issue_of("host");
@@ -402,7 +507,8 @@ fn a_run_killed_between_branch_and_pull_request_converges() {
         1,
         "  - name: web\n    baseline: prod/registry.yml\n    source: {file: deployed/web.yml}\n    remediation: {mode: pr, path: registry/web/config.yml}\n",
     );
-    f.fake.inject("POST", "/repos/org/gitops/pulls", FaultKind::DropBefore, 2);
+    f.fake
+        .inject("POST", "/repos/org/gitops/pulls", FaultKind::DropBefore, 2);
     let (run, _) = f.remediate(2);
     assert!(run.stderr.contains("remediation failed"), "{}", run.stderr);
     assert!(gitops_branches(&f).contains("regdrift/restore/web"));
@@ -410,7 +516,10 @@ fn a_run_killed_between_branch_and_pull_request_converges() {
     f.fake.clear_faults();
     let (_, log) = f.remediate(1);
     let w = writes(&log);
-    assert!(!w.iter().any(|x| x.contains("/git/refs")), "the branch is reused: {w:?}");
+    assert!(
+        !w.iter().any(|x| x.contains("/git/refs")),
+        "the branch is reused: {w:?}"
+    );
     f.pull_of("web");
     assert_eq!(gitops_branches(&f).len(), 2);
     let (_, log) = f.remediate(1);
@@ -425,9 +534,23 @@ fn dry_run_reads_and_writes_nothing() {
     let run = f.check(&["--remediate", "--dry-run"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let log = f.fake.log()[before..].to_vec();
-    assert!(!log.is_empty() && writes(&log).is_empty(), "{:?}", writes(&log));
-    assert!(run.stderr.contains("remediation plan: org/gitops: web: open issue"), "{}", run.stderr);
-    assert!(run.stderr.contains("open pull request regdrift/restore/k8s -> main"), "{}", run.stderr);
+    assert!(
+        !log.is_empty() && writes(&log).is_empty(),
+        "{:?}",
+        writes(&log)
+    );
+    assert!(
+        run.stderr
+            .contains("remediation plan: org/gitops: web: open issue"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("open pull request regdrift/restore/k8s -> main"),
+        "{}",
+        run.stderr
+    );
     assert!(f.fake.issues(REPO).is_empty());
     f.assert_valid();
 }
@@ -460,7 +583,10 @@ fn secret_values_never_reach_github() {
     f.write("deployed/web.yml", &with_secrets);
     f.write(
         "deployed/web.env",
-        &format!("REGISTRY_HTTP_SECRET={}\nREGISTRY_STORAGE_S3_SECRETKEY={}\n", SECRETS[4], SECRETS[5]),
+        &format!(
+            "REGISTRY_HTTP_SECRET={}\nREGISTRY_STORAGE_S3_SECRETKEY={}\n",
+            SECRETS[4], SECRETS[5]
+        ),
     );
     f.write("deployed/k8s.yaml", &manifest(&with_secrets));
     f.fake.repo(
@@ -479,7 +605,11 @@ fn secret_values_never_reach_github() {
     let (run, log) = f.remediate(1);
     // Restoring would drop secrets set inline in git: issues instead, saying why.
     let web = f.issue_of("web");
-    assert!(web.body.contains("No pull request") && web.body.contains("http.secret"), "{}", web.body);
+    assert!(
+        web.body.contains("No pull request") && web.body.contains("http.secret"),
+        "{}",
+        web.body
+    );
     assert!(f.items("k8s").iter().all(|(_, _, pull)| !pull));
     assert!(!log.is_empty());
     for r in &log {
@@ -490,12 +620,20 @@ fn secret_values_never_reach_github() {
             .unwrap_or_default();
         for s in SECRETS {
             for hay in [&r.path, &r.query, &r.body, &decoded] {
-                assert!(!hay.contains(s), "secret {s} sent in {} {}", r.method, r.path);
+                assert!(
+                    !hay.contains(s),
+                    "secret {s} sent in {} {}",
+                    r.method,
+                    r.path
+                );
             }
         }
     }
     for s in SECRETS {
-        assert!(!run.stdout.contains(s) && !run.stderr.contains(s), "{s} printed");
+        assert!(
+            !run.stdout.contains(s) && !run.stderr.contains(s),
+            "{s} printed"
+        );
     }
 }
 
@@ -505,25 +643,74 @@ fn the_validator_rejects_requests_that_do_not_match() {
         return;
     };
     let ok = serde_json::json!({"ref": "refs/heads/x", "sha": "abc"});
-    api.validate("POST", "/repos/o/r/git/refs", &[], Some(&ok)).unwrap();
+    api.validate("POST", "/repos/o/r/git/refs", &[], Some(&ok))
+        .unwrap();
     let bad = [
-        ("POST", "/repos/o/r/git/refs", serde_json::json!({"ref": "refs/heads/x"})),
-        ("PATCH", "/repos/o/r/issues/3", serde_json::json!({"state": "reopened"})),
-        ("PATCH", "/repos/o/r/issues/3", serde_json::json!({"titel": "typo"})),
-        ("POST", "/repos/o/r/pulls", serde_json::json!({"title": 3, "head": "a", "base": "b"})),
-        ("PUT", "/repos/o/r/issues/3/labels", serde_json::json!({"labels": []})),
+        (
+            "POST",
+            "/repos/o/r/git/refs",
+            serde_json::json!({"ref": "refs/heads/x"}),
+        ),
+        (
+            "PATCH",
+            "/repos/o/r/issues/3",
+            serde_json::json!({"state": "reopened"}),
+        ),
+        (
+            "PATCH",
+            "/repos/o/r/issues/3",
+            serde_json::json!({"titel": "typo"}),
+        ),
+        (
+            "POST",
+            "/repos/o/r/pulls",
+            serde_json::json!({"title": 3, "head": "a", "base": "b"}),
+        ),
+        (
+            "PUT",
+            "/repos/o/r/issues/3/labels",
+            serde_json::json!({"labels": []}),
+        ),
         ("POST", "/repos/o/r/no-such-thing", serde_json::json!({})),
         ("DELETE", "/repos/o/r/issues/3", serde_json::json!({})),
     ];
     for (m, p, b) in bad {
-        assert!(api.validate(m, p, &[], Some(&b)).is_err(), "{m} {p} {b} was accepted");
+        assert!(
+            api.validate(m, p, &[], Some(&b)).is_err(),
+            "{m} {p} {b} was accepted"
+        );
     }
     let q = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
-    assert!(api.validate("GET", "/repos/o/r/issues", &q("colour", "red"), None).is_err());
-    assert!(api.validate("GET", "/repos/o/r/issues", &q("state", "all"), None).is_ok());
-    assert!(api.validate("GET", "/repos/o/r/issues", &q("state", "sideways"), None).is_err());
-    assert!(api.validate("GET", "/repos/o/r/git/ref/heads/regdrift/restore/a", &[], None).is_ok());
-    assert!(api.validate("GET", "/repos/o/r/contents/a/b/c.yml", &q("ref", "main"), None).is_ok());
+    assert!(
+        api.validate("GET", "/repos/o/r/issues", &q("colour", "red"), None)
+            .is_err()
+    );
+    assert!(
+        api.validate("GET", "/repos/o/r/issues", &q("state", "all"), None)
+            .is_ok()
+    );
+    assert!(
+        api.validate("GET", "/repos/o/r/issues", &q("state", "sideways"), None)
+            .is_err()
+    );
+    assert!(
+        api.validate(
+            "GET",
+            "/repos/o/r/git/ref/heads/regdrift/restore/a",
+            &[],
+            None
+        )
+        .is_ok()
+    );
+    assert!(
+        api.validate(
+            "GET",
+            "/repos/o/r/contents/a/b/c.yml",
+            &q("ref", "main"),
+            None
+        )
+        .is_ok()
+    );
     let _: Option<&OpenApi> = Some(api);
     let _ = Path::new("");
 }

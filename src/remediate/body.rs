@@ -43,7 +43,10 @@ pub fn branch(target: &str) -> String {
     // A git ref component may not start with a dot nor end with `.lock`.
     let safe = safe.trim_start_matches('.');
     let safe = safe.strip_suffix(".lock").unwrap_or(safe);
-    format!("regdrift/restore/{}", if safe.is_empty() { "-" } else { safe })
+    format!(
+        "regdrift/restore/{}",
+        if safe.is_empty() { "-" } else { safe }
+    )
 }
 
 fn encode(name: &str) -> String {
@@ -68,7 +71,10 @@ pub fn marker(target: &str, fingerprint: &str) -> String {
 
 /// True when `body` carries the marker of `target` (any fingerprint).
 pub fn has_marker(body: &str, target: &str) -> bool {
-    body.contains(&format!("<!-- regdrift:target={} fingerprint=", encode(target)))
+    body.contains(&format!(
+        "<!-- regdrift:target={} fingerprint=",
+        encode(target)
+    ))
 }
 
 /// The drift fingerprint of a target: blake3 of its sorted fingerprints of findings that are
@@ -185,7 +191,9 @@ pub fn pr_body(
 ) -> String {
     let mut head = marker(&t.name, fingerprint);
     let what = if kubernetes {
-        format!("replaces the registry configuration held in the ConfigMap of `{path}` (the rest of the manifest is unchanged)")
+        format!(
+            "replaces the registry configuration held in the ConfigMap of `{path}` (the rest of the manifest is unchanged)"
+        )
     } else {
         format!("writes the verified baseline to `{path}`")
     };

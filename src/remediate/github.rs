@@ -80,7 +80,10 @@ pub struct Client {
 fn enc(s: &str, keep_slash: bool) -> String {
     let mut out = String::new();
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') || (keep_slash && b == b'/') {
+        if b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'_' | b'.' | b'~')
+            || (keep_slash && b == b'/')
+        {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -94,7 +97,11 @@ pub fn base64_encode(bytes: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -108,7 +115,10 @@ pub fn base64_encode(bytes: &[u8]) -> String {
 }
 
 fn str_of(v: &Value, key: &str) -> String {
-    v.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn label_names(v: &Value) -> Vec<String> {
@@ -188,7 +198,13 @@ impl Client {
     }
 
     /// One attempt: a final reply, or a retryable failure.
-    async fn once(&self, m: Method, path: &str, body: Option<&Value>, attempt: u32) -> Result<Reply, Retryable> {
+    async fn once(
+        &self,
+        m: Method,
+        path: &str,
+        body: Option<&Value>,
+        attempt: u32,
+    ) -> Result<Reply, Retryable> {
         if m != Method::Get {
             self.pace().await;
         }
@@ -210,12 +226,21 @@ impl Client {
                 let k = k.as_str();
                 k == "retry-after" || k.starts_with("x-ratelimit-")
             })
-            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or_default().to_string()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    v.to_str().unwrap_or_default().to_string(),
+                )
+            })
             .collect();
-        let text = self.octo.body_to_string(resp).await.map_err(|e| Retryable {
-            wait: backoff(attempt),
-            message: format!("reading the response failed: {e}"),
-        })?;
+        let text = self
+            .octo
+            .body_to_string(resp)
+            .await
+            .map_err(|e| Retryable {
+                wait: backoff(attempt),
+                message: format!("reading the response failed: {e}"),
+            })?;
         let json: Value = if text.trim().is_empty() {
             Value::Null
         } else {
@@ -395,7 +420,11 @@ impl Client {
     }
 
     /// Body of the newest comment of an issue or pull request.
-    pub async fn last_comment(&self, repo: &str, number: u64) -> Result<Option<String>, RemediateError> {
+    pub async fn last_comment(
+        &self,
+        repo: &str,
+        number: u64,
+    ) -> Result<Option<String>, RemediateError> {
         let all = self
             .pages(&format!("/repos/{repo}/issues/{number}/comments?"))
             .await?;
@@ -403,15 +432,27 @@ impl Client {
     }
 
     /// Tip of a branch, if it exists.
-    pub async fn branch_sha(&self, repo: &str, branch: &str) -> Result<Option<String>, RemediateError> {
+    pub async fn branch_sha(
+        &self,
+        repo: &str,
+        branch: &str,
+    ) -> Result<Option<String>, RemediateError> {
         let v = self
-            .get_json(&format!("/repos/{repo}/git/ref/heads/{}", enc(branch, true)))
+            .get_json(&format!(
+                "/repos/{repo}/git/ref/heads/{}",
+                enc(branch, true)
+            ))
             .await?;
         Ok(v.and_then(|v| v.get("object")?.get("sha")?.as_str().map(str::to_string)))
     }
 
     /// A file on a branch, if it exists.
-    pub async fn file(&self, repo: &str, path: &str, branch: &str) -> Result<Option<FileState>, RemediateError> {
+    pub async fn file(
+        &self,
+        repo: &str,
+        path: &str,
+        branch: &str,
+    ) -> Result<Option<FileState>, RemediateError> {
         let p = format!(
             "/repos/{repo}/contents/{}?ref={}",
             enc(path.trim_start_matches('/'), true),
@@ -451,7 +492,11 @@ impl Client {
     }
 
     /// The newest pull request whose head is `branch` of the same repository.
-    pub async fn pull_for(&self, repo: &str, branch: &str) -> Result<Option<PullState>, RemediateError> {
+    pub async fn pull_for(
+        &self,
+        repo: &str,
+        branch: &str,
+    ) -> Result<Option<PullState>, RemediateError> {
         let owner = repo.split('/').next().unwrap_or_default();
         let all = self
             .pages(&format!(
@@ -462,7 +507,10 @@ impl Client {
         Ok(all
             .iter()
             .filter(|p| {
-                p.get("head").and_then(|h| h.get("ref")).and_then(Value::as_str) == Some(branch)
+                p.get("head")
+                    .and_then(|h| h.get("ref"))
+                    .and_then(Value::as_str)
+                    == Some(branch)
             })
             .max_by_key(|p| p.get("number").and_then(Value::as_u64))
             .map(|p| PullState {
@@ -478,42 +526,69 @@ impl Client {
 
     // ----- writes ------------------------------------------------------------------------
 
-    pub async fn create_label(&self, repo: &str, name: &str, color: &str, description: &str) -> Result<(), RemediateError> {
+    pub async fn create_label(
+        &self,
+        repo: &str,
+        name: &str,
+        color: &str,
+        description: &str,
+    ) -> Result<(), RemediateError> {
         let path = format!("/repos/{repo}/labels");
         let body = json!({"name": name, "color": color, "description": description});
         let check = move || -> Recheck<'_, Reply> {
             Box::pin(async move {
                 let p = format!("/repos/{repo}/labels/{}", enc(name, false));
-                Ok(self.get_json(&p).await?.map(|json| Reply { status: 201, json }))
+                Ok(self
+                    .get_json(&p)
+                    .await?
+                    .map(|json| Reply { status: 201, json }))
             })
         };
-        let r = self.send(Method::Post, &path, Some(&body), Some(&check)).await?;
+        let r = self
+            .send(Method::Post, &path, Some(&body), Some(&check))
+            .await?;
         // 422: it exists already (made by a person or a concurrent run).
         self.ok(Method::Post, &path, r, &[422]).map(drop)
     }
 
     /// Creates an issue; a retry first looks for an issue with the target's marker.
-    pub async fn create_issue(&self, repo: &str, target: &str, title: &str, body: &str, labels: &[String]) -> Result<u64, RemediateError> {
+    pub async fn create_issue(
+        &self,
+        repo: &str,
+        target: &str,
+        title: &str,
+        body: &str,
+        labels: &[String],
+    ) -> Result<u64, RemediateError> {
         let path = format!("/repos/{repo}/issues");
         let req = json!({"title": title, "body": body, "labels": labels});
         let check = move || -> Recheck<'_, Reply> {
             Box::pin(async move {
-                let found = self.items(repo).await?.into_iter().find(|i| {
-                    !i.pull && i.open && super::body::has_marker(&i.body, target)
-                });
+                let found = self
+                    .items(repo)
+                    .await?
+                    .into_iter()
+                    .find(|i| !i.pull && i.open && super::body::has_marker(&i.body, target));
                 Ok(found.map(|i| Reply {
                     status: 201,
                     json: json!({"number": i.number}),
                 }))
             })
         };
-        let r = self.send(Method::Post, &path, Some(&req), Some(&check)).await?;
+        let r = self
+            .send(Method::Post, &path, Some(&req), Some(&check))
+            .await?;
         let v = self.ok(Method::Post, &path, r, &[])?;
         Ok(v.get("number").and_then(Value::as_u64).unwrap_or_default())
     }
 
     /// Updates an issue or pull request (only the given fields).
-    pub async fn update_issue(&self, repo: &str, number: u64, fields: Value) -> Result<(), RemediateError> {
+    pub async fn update_issue(
+        &self,
+        repo: &str,
+        number: u64,
+        fields: Value,
+    ) -> Result<(), RemediateError> {
         let path = format!("/repos/{repo}/issues/{number}");
         let r = self.send(Method::Patch, &path, Some(&fields), None).await?;
         self.ok(Method::Patch, &path, r, &[]).map(drop)
@@ -526,19 +601,26 @@ impl Client {
         let check = move || -> Recheck<'_, Reply> {
             Box::pin(async move {
                 let last = self.last_comment(repo, number).await?;
-                Ok((last.as_deref() == Some(body)).then(|| Reply {
+                Ok((last.as_deref() == Some(body)).then_some(Reply {
                     status: 201,
                     json: Value::Null,
                 }))
             })
         };
-        let r = self.send(Method::Post, &path, Some(&req), Some(&check)).await?;
+        let r = self
+            .send(Method::Post, &path, Some(&req), Some(&check))
+            .await?;
         self.ok(Method::Post, &path, r, &[]).map(drop)
     }
 
     /// Creates a branch at `sha`; one that exists already (an earlier, interrupted attempt)
     /// is moved there instead.
-    pub async fn create_branch(&self, repo: &str, branch: &str, sha: &str) -> Result<(), RemediateError> {
+    pub async fn create_branch(
+        &self,
+        repo: &str,
+        branch: &str,
+        sha: &str,
+    ) -> Result<(), RemediateError> {
         let path = format!("/repos/{repo}/git/refs");
         let req = json!({"ref": format!("refs/heads/{branch}"), "sha": sha});
         let check = move || -> Recheck<'_, Reply> {
@@ -549,7 +631,9 @@ impl Client {
                 }))
             })
         };
-        let r = self.send(Method::Post, &path, Some(&req), Some(&check)).await?;
+        let r = self
+            .send(Method::Post, &path, Some(&req), Some(&check))
+            .await?;
         if r.status == 422 {
             return self.reset_branch(repo, branch, sha).await;
         }
@@ -557,7 +641,12 @@ impl Client {
     }
 
     /// Force-moves a branch to `sha`.
-    pub async fn reset_branch(&self, repo: &str, branch: &str, sha: &str) -> Result<(), RemediateError> {
+    pub async fn reset_branch(
+        &self,
+        repo: &str,
+        branch: &str,
+        sha: &str,
+    ) -> Result<(), RemediateError> {
         let path = format!("/repos/{repo}/git/refs/heads/{}", enc(branch, true));
         let req = json!({"sha": sha, "force": true});
         let r = self.send(Method::Patch, &path, Some(&req), None).await?;
@@ -565,8 +654,19 @@ impl Client {
     }
 
     /// Commits `content` to `path` on `branch` (replacing blob `sha`, or creating the file).
-    pub async fn put_file(&self, repo: &str, branch: &str, path: &str, content: &[u8], sha: Option<&str>, message: &str) -> Result<(), RemediateError> {
-        let p = format!("/repos/{repo}/contents/{}", enc(path.trim_start_matches('/'), true));
+    pub async fn put_file(
+        &self,
+        repo: &str,
+        branch: &str,
+        path: &str,
+        content: &[u8],
+        sha: Option<&str>,
+        message: &str,
+    ) -> Result<(), RemediateError> {
+        let p = format!(
+            "/repos/{repo}/contents/{}",
+            enc(path.trim_start_matches('/'), true)
+        );
         let mut req = json!({
             "message": message,
             "content": base64_encode(content),
@@ -589,7 +689,15 @@ impl Client {
     }
 
     /// Opens a pull request (then labels it); a retry first looks for one from the branch.
-    pub async fn create_pull(&self, repo: &str, head: &str, base: &str, title: &str, body: &str, labels: &[String]) -> Result<u64, RemediateError> {
+    pub async fn create_pull(
+        &self,
+        repo: &str,
+        head: &str,
+        base: &str,
+        title: &str,
+        body: &str,
+        labels: &[String],
+    ) -> Result<u64, RemediateError> {
         let path = format!("/repos/{repo}/pulls");
         let req = json!({"title": title, "head": head, "base": base, "body": body});
         let check = move || -> Recheck<'_, Reply> {
@@ -601,7 +709,9 @@ impl Client {
                 }))
             })
         };
-        let r = self.send(Method::Post, &path, Some(&req), Some(&check)).await?;
+        let r = self
+            .send(Method::Post, &path, Some(&req), Some(&check))
+            .await?;
         let v = self.ok(Method::Post, &path, r, &[])?;
         let number = v.get("number").and_then(Value::as_u64).unwrap_or_default();
         // Setting the whole list is idempotent, so a plain retry is safe.
@@ -620,17 +730,32 @@ mod tests {
 
     #[test]
     fn base64_round_trips() {
-        for s in ["", "a", "ab", "abc", "abcd", "version: 0.1\nhttp:\n  addr: :5000\n"] {
+        for s in [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "version: 0.1\nhttp:\n  addr: :5000\n",
+        ] {
             let e = base64_encode(s.as_bytes());
-            assert_eq!(crate::source::base64::decode(&e).unwrap(), s.as_bytes(), "{e}");
+            assert_eq!(
+                crate::source::base64::decode(&e).unwrap(),
+                s.as_bytes(),
+                "{e}"
+            );
         }
         assert_eq!(base64_encode(b"foob"), "Zm9vYg==");
     }
 
     #[test]
     fn secondary_limits_are_recognised() {
-        assert!(secondary_limit("You have exceeded a secondary rate limit. Please wait"));
-        assert!(secondary_limit("You have triggered an abuse detection mechanism."));
+        assert!(secondary_limit(
+            "You have exceeded a secondary rate limit. Please wait"
+        ));
+        assert!(secondary_limit(
+            "You have triggered an abuse detection mechanism."
+        ));
         assert!(!secondary_limit("Resource not accessible by integration"));
     }
 

@@ -107,7 +107,10 @@ pub fn replace_config(manifest: &str, sel: &Selector, config: &str) -> Result<St
     let new_doc = replace_in_document(doc, &sel.key, config)?;
     let parsed: Value = serde_yaml::from_str(&new_doc)
         .map_err(|e| format!("the rewritten ConfigMap does not parse: {e}"))?;
-    if parsed.get("data").and_then(|d| d.get(sel.key.as_str())).and_then(Value::as_str)
+    if parsed
+        .get("data")
+        .and_then(|d| d.get(sel.key.as_str()))
+        .and_then(Value::as_str)
         != Some(config)
     {
         return Err(format!(
@@ -223,7 +226,11 @@ fn replace_in_document(doc: &str, key: &str, config: &str) -> Result<String, Str
     let indent = content_indent.unwrap_or(key_indent + 2);
     let pad = " ".repeat(indent);
     let prefix = &key_line[..key_line.find(':').unwrap_or(0) + 1];
-    let newline = if key_line.ends_with("\r\n") { "\r\n" } else { "\n" };
+    let newline = if key_line.ends_with("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
     let mut out = String::new();
     for l in &lines[..at] {
         out.push_str(l);
@@ -289,15 +296,34 @@ mod tests {
             "  config.yml: |\n    version: 0.1\n",
             "  config.yml: \"version: 0.1\"\n  x: |\n",
         );
-        assert!(replace_config(&quoted, &sel(), "a: 1\n").unwrap_err().contains("literal block"));
+        assert!(
+            replace_config(&quoted, &sel(), "a: 1\n")
+                .unwrap_err()
+                .contains("literal block")
+        );
         let secret = "kind: Secret\nmetadata:\n  name: s\nstringData:\n  config.yml: |\n    a: 1\n";
-        assert!(replace_config(secret, &sel(), "a: 1\n").unwrap_err().contains("Secret"));
-        let two = format!("{MANIFEST}---\n{}", &MANIFEST[MANIFEST.find("apiVersion: v1").unwrap()..]);
-        assert!(replace_config(&two, &sel(), "a: 1\n").unwrap_err().contains("several"));
+        assert!(
+            replace_config(secret, &sel(), "a: 1\n")
+                .unwrap_err()
+                .contains("Secret")
+        );
+        let two = format!(
+            "{MANIFEST}---\n{}",
+            &MANIFEST[MANIFEST.find("apiVersion: v1").unwrap()..]
+        );
+        assert!(
+            replace_config(&two, &sel(), "a: 1\n")
+                .unwrap_err()
+                .contains("several")
+        );
         let named = Selector {
             config_map: Some("nope".into()),
             key: "config.yml".into(),
         };
-        assert!(replace_config(MANIFEST, &named, "a: 1\n").unwrap_err().contains("named nope"));
+        assert!(
+            replace_config(MANIFEST, &named, "a: 1\n")
+                .unwrap_err()
+                .contains("named nope")
+        );
     }
 }

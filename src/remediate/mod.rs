@@ -40,7 +40,9 @@ use self::plan::{Action, GitState, RepoState, Snapshot, TargetInput};
 pub enum RemediateError {
     #[error("`--remediate` needs a `github` section in regdrift.yml")]
     NotConfigured,
-    #[error("github: the environment variable {0} holding the token is not set; export a personal access token or a GitHub App installation token in it (github.token_env names the variable)")]
+    #[error(
+        "github: the environment variable {0} holding the token is not set; export a personal access token or a GitHub App installation token in it (github.token_env names the variable)"
+    )]
     NoToken(String),
     #[error("github.write_interval {0:?} is not a duration")]
     Interval(String),
@@ -402,7 +404,11 @@ async fn remediate_async(
 
 /// Remediates after a run: plans against GitHub's state and, unless `dry_run`, writes. Starts
 /// its own async runtime (the check itself stays synchronous).
-pub fn remediate(loaded: &Loaded, out: &RunOutput, dry_run: bool) -> Result<Summary, RemediateError> {
+pub fn remediate(
+    loaded: &Loaded,
+    out: &RunOutput,
+    dry_run: bool,
+) -> Result<Summary, RemediateError> {
     let gh = loaded
         .config
         .github

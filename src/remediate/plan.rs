@@ -25,8 +25,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::RemediationMode;
-use crate::registry::{self, BuildOptions, Version};
 use crate::registry::redact::Digester;
+use crate::registry::{self, BuildOptions, Version};
 use crate::report::{Status, TargetReport};
 use crate::rules::Severity;
 
@@ -231,7 +231,10 @@ impl Action {
                     what.push("labels");
                 }
                 let kind = if *pull { "pull request" } else { "issue" };
-                format!("{repo}: {target}: update {kind} #{number} ({})", what.join(", "))
+                format!(
+                    "{repo}: {target}: update {kind} #{number} ({})",
+                    what.join(", ")
+                )
             }
             Action::Close {
                 repo,
@@ -242,7 +245,11 @@ impl Action {
             } => format!(
                 "{repo}: {target}: close {} #{number}{}",
                 if *pull { "pull request" } else { "issue" },
-                if comment.is_some() { " with a comment" } else { "" }
+                if comment.is_some() {
+                    " with a comment"
+                } else {
+                    ""
+                }
             ),
             Action::CreateBranch {
                 repo, branch, sha, ..
@@ -285,9 +292,8 @@ fn restore_content(input: &TargetInput<'_>, git: &GitState) -> Result<Vec<u8>, S
         version: input.version,
         ..BuildOptions::default()
     };
-    let base_secrets = secret_keys(baseline, &opts).map_err(|e| {
-        format!("the baseline does not load as a registry configuration ({e})")
-    })?;
+    let base_secrets = secret_keys(baseline, &opts)
+        .map_err(|e| format!("the baseline does not load as a registry configuration ({e})"))?;
     if !base_secrets.is_empty() {
         return Err(format!(
             "restoring would write secret values held by the baseline ({}) into the GitOps repository; keep them out of the baseline and supply them through the environment",
@@ -296,16 +302,17 @@ fn restore_content(input: &TargetInput<'_>, git: &GitState) -> Result<Vec<u8>, S
     }
     let (current, desired) = match &input.kubernetes {
         Some(sel) => {
-            let file = git.base_file.as_ref().ok_or_else(|| {
-                format!("the manifest {path} does not exist on {}", git.base)
-            })?;
+            let file = git
+                .base_file
+                .as_ref()
+                .ok_or_else(|| format!("the manifest {path} does not exist on {}", git.base))?;
             let text = std::str::from_utf8(&file.content)
                 .map_err(|_| format!("the manifest {path} is not UTF-8"))?;
             let config = std::str::from_utf8(baseline)
                 .map_err(|_| "the baseline is not UTF-8 text".to_string())?;
             let current = current_config(text, sel);
-            let desired = kube::replace_config(text, sel, config)
-                .map_err(|e| format!("{path}: {e}"))?;
+            let desired =
+                kube::replace_config(text, sel, config).map_err(|e| format!("{path}: {e}"))?;
             (current, desired.into_bytes())
         }
         None => (
@@ -399,7 +406,12 @@ struct Want<'a> {
 }
 
 /// Update (and reopen) an existing item so it matches `want`; nothing when it does.
-fn update(want: &Want<'_>, number: u64, pull: bool, have: (&str, &str, &[String], bool)) -> Option<Action> {
+fn update(
+    want: &Want<'_>,
+    number: u64,
+    pull: bool,
+    have: (&str, &str, &[String], bool),
+) -> Option<Action> {
     let (title, body, labels, open) = have;
     let a = Action::UpdateIssue {
         repo: want.repo.into(),
@@ -424,7 +436,14 @@ fn update(want: &Want<'_>, number: u64, pull: bool, have: (&str, &str, &[String]
 }
 
 /// The close action for an open item, with the comment unless it was already left.
-fn close(repo: &str, target: &str, number: u64, pull: bool, last: Option<&str>, comment: String) -> Action {
+fn close(
+    repo: &str,
+    target: &str,
+    number: u64,
+    pull: bool,
+    last: Option<&str>,
+    comment: String,
+) -> Action {
     Action::Close {
         repo: repo.into(),
         target: target.into(),
@@ -508,7 +527,12 @@ fn plan_target(input: &TargetInput<'_>, snap: &Snapshot, fail_on: Severity, out:
             labels: labels.clone(),
         };
         match g.pull.as_ref().filter(|p| !p.merged) {
-            Some(p) => out.extend(update(&want, p.number, true, (&p.title, &p.body, &p.labels, p.open))),
+            Some(p) => out.extend(update(
+                &want,
+                p.number,
+                true,
+                (&p.title, &p.body, &p.labels, p.open),
+            )),
             None => out.push(Action::CreatePull {
                 repo: repo.into(),
                 target: t.name.clone(),
@@ -525,16 +549,29 @@ fn plan_target(input: &TargetInput<'_>, snap: &Snapshot, fail_on: Severity, out:
                 "{}\nregdrift: this pull request is no longer the way to restore **{}**: {}",
                 body::marker(&t.name, "superseded"),
                 t.name,
-                pr_reason.as_deref().unwrap_or("remediation no longer asks for one")
+                pr_reason
+                    .as_deref()
+                    .unwrap_or("remediation no longer asks for one")
             )
         } else {
             body::in_sync_comment(&t.name)
         };
-        out.push(close(repo, &t.name, p.number, true, p.last_comment.as_deref(), comment));
+        out.push(close(
+            repo,
+            &t.name,
+            p.number,
+            true,
+            p.last_comment.as_deref(),
+            comment,
+        ));
     }
 
     // The issue.
-    let issue_reason = if wants_issue { None } else { pr_reason.as_deref() };
+    let issue_reason = if wants_issue {
+        None
+    } else {
+        pr_reason.as_deref()
+    };
     let needs_issue = drift && (wants_issue || pr_reason.is_some());
     let mine: Vec<&Item> = rs
         .items
@@ -556,7 +593,12 @@ fn plan_target(input: &TargetInput<'_>, snap: &Snapshot, fail_on: Severity, out:
             labels,
         };
         match existing {
-            Some(i) => out.extend(update(&want, i.number, false, (&i.title, &i.body, &i.labels, i.open))),
+            Some(i) => out.extend(update(
+                &want,
+                i.number,
+                false,
+                (&i.title, &i.body, &i.labels, i.open),
+            )),
             None => out.push(Action::CreateIssue {
                 repo: repo.into(),
                 target: t.name.clone(),
@@ -576,7 +618,14 @@ fn plan_target(input: &TargetInput<'_>, snap: &Snapshot, fail_on: Severity, out:
         } else {
             body::in_sync_comment(&t.name)
         };
-        out.push(close(repo, &t.name, i.number, false, i.last_comment.as_deref(), comment));
+        out.push(close(
+            repo,
+            &t.name,
+            i.number,
+            false,
+            i.last_comment.as_deref(),
+            comment,
+        ));
     }
 }
 

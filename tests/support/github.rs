@@ -124,7 +124,11 @@ fn b64(bytes: &[u8]) -> String {
         if i > 0 && i % 15 == 0 {
             out.push('\n'); // GitHub wraps at 60 characters
         }
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for k in 0..4 {
             out.push(if k <= chunk.len() {
@@ -198,11 +202,17 @@ fn reply(status: u16, body: Value) -> Reply {
 }
 
 fn not_found() -> Reply {
-    reply(404, json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}))
+    reply(
+        404,
+        json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}),
+    )
 }
 
 fn unprocessable(message: &str) -> Reply {
-    reply(422, json!({"message": message, "documentation_url": "https://docs.github.com/rest"}))
+    reply(
+        422,
+        json!({"message": message, "documentation_url": "https://docs.github.com/rest"}),
+    )
 }
 
 impl Fake {
@@ -238,7 +248,8 @@ impl Fake {
             ..Repo::default()
         };
         let sha = sha_of(format!("root {name} {tree:?}").as_bytes());
-        repo.commits.insert(sha.clone(), Commit { parent: None, tree });
+        repo.commits
+            .insert(sha.clone(), Commit { parent: None, tree });
         repo.refs.insert(default_branch.into(), sha);
         st.repos.insert(name.into(), repo);
     }
@@ -415,7 +426,8 @@ fn handle(
         match serde_json::from_str(body) {
             Ok(v) => Some(v),
             Err(e) => {
-                st.violations.push(format!("{method} {path}: body is not JSON: {e}"));
+                st.violations
+                    .push(format!("{method} {path}: body is not JSON: {e}"));
                 None
             }
         }
@@ -433,7 +445,10 @@ fn handle(
             st.violations.push(e.clone());
             rec.status = 400;
             st.log.push(rec);
-            return Some(reply(400, json!({"message": format!("fake: does not match the OpenAPI description: {e}")})));
+            return Some(reply(
+                400,
+                json!({"message": format!("fake: does not match the OpenAPI description: {e}")}),
+            ));
         }
     }
     if !authorized {
@@ -478,7 +493,9 @@ fn q<'a>(pairs: &'a [(String, String)], k: &str) -> Option<&'a str> {
 }
 
 fn page(items: Vec<Value>, pairs: &[(String, String)]) -> Value {
-    let per: usize = q(pairs, "per_page").and_then(|v| v.parse().ok()).unwrap_or(30);
+    let per: usize = q(pairs, "per_page")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
     let page: usize = q(pairs, "page").and_then(|v| v.parse().ok()).unwrap_or(1);
     Value::Array(items.into_iter().skip((page - 1) * per).take(per).collect())
 }
@@ -503,7 +520,8 @@ fn issue_json(repo: &str, r: &Repo, i: &Issue) -> Value {
         "html_url": format!("https://github.example/{repo}/issues/{}", i.number),
     });
     if i.pull.is_some() {
-        v["pull_request"] = json!({"url": format!("https://api.github.example/repos/{repo}/pulls/{}", i.number)});
+        v["pull_request"] =
+            json!({"url": format!("https://api.github.example/repos/{repo}/pulls/{}", i.number)});
     }
     v
 }
@@ -513,7 +531,11 @@ fn pull_json(repo: &str, r: &Repo, i: &Issue) -> Value {
     let mut v = issue_json(repo, r, i);
     v["head"] = json!({"ref": head, "sha": r.refs.get(&head).cloned().unwrap_or_default(), "label": format!("{}:{head}", repo.split('/').next().unwrap())});
     v["base"] = json!({"ref": base, "sha": r.refs.get(&base).cloned().unwrap_or_default()});
-    v["merged_at"] = if i.merged { json!("2026-12-01T00:00:00Z") } else { Value::Null };
+    v["merged_at"] = if i.merged {
+        json!("2026-12-01T00:00:00Z")
+    } else {
+        Value::Null
+    };
     v.as_object_mut().unwrap().remove("pull_request");
     v
 }
@@ -558,13 +580,20 @@ fn route(
             .and_then(Value::as_array)
             .map(|a| {
                 a.iter()
-                    .filter_map(|l| l.as_str().or_else(|| l.get("name")?.as_str()).map(str::to_string))
+                    .filter_map(|l| {
+                        l.as_str()
+                            .or_else(|| l.get("name")?.as_str())
+                            .map(str::to_string)
+                    })
                     .collect()
             })
             .unwrap_or_default()
     };
     match (method, rest.as_slice()) {
-        ("GET", []) => reply(200, json!({"id": 1, "name": segs[2], "full_name": name, "default_branch": r.default_branch, "private": true})),
+        ("GET", []) => reply(
+            200,
+            json!({"id": 1, "name": segs[2], "full_name": name, "default_branch": r.default_branch, "private": true}),
+        ),
         ("GET", ["labels"]) => {
             let all = r
                 .labels
@@ -574,7 +603,10 @@ fn route(
             reply(200, page(all, pairs))
         }
         ("GET", ["labels", l]) => match r.labels.get(*l) {
-            Some((id, c, d)) => reply(200, json!({"id": id, "name": l, "color": c, "description": d})),
+            Some((id, c, d)) => reply(
+                200,
+                json!({"id": id, "name": l, "color": c, "description": d}),
+            ),
             None => not_found(),
         },
         ("POST", ["labels"]) => {
@@ -582,11 +614,20 @@ fn route(
             if r.labels.contains_key(&n) {
                 return unprocessable("Validation Failed: already_exists");
             }
-            r.labels.insert(n.clone(), (id, s("color").unwrap_or_default(), s("description").unwrap_or_default()));
+            r.labels.insert(
+                n.clone(),
+                (
+                    id,
+                    s("color").unwrap_or_default(),
+                    s("description").unwrap_or_default(),
+                ),
+            );
             reply(201, json!({"id": id, "name": n}))
         }
         ("GET", ["issues"]) => {
-            let want: Vec<&str> = q(pairs, "labels").map(|l| l.split(',').collect()).unwrap_or_default();
+            let want: Vec<&str> = q(pairs, "labels")
+                .map(|l| l.split(',').collect())
+                .unwrap_or_default();
             let state = q(pairs, "state").unwrap_or("open");
             let all = r
                 .issues
@@ -601,7 +642,9 @@ fn route(
         ("POST", ["issues"]) => {
             let labels = label_list(&b);
             for l in &labels {
-                r.labels.entry(l.clone()).or_insert((id, "ededed".into(), String::new()));
+                r.labels
+                    .entry(l.clone())
+                    .or_insert((id, "ededed".into(), String::new()));
             }
             let number = r.issues.len() as u64 + 1;
             let issue = Issue {
@@ -620,7 +663,8 @@ fn route(
             reply(201, v)
         }
         ("PATCH", ["issues", n]) => {
-            let Some(mut issue) = n.parse().ok().and_then(|n: u64| r.issues.get(&n).cloned()) else {
+            let Some(mut issue) = n.parse().ok().and_then(|n: u64| r.issues.get(&n).cloned())
+            else {
                 return not_found();
             };
             if let Some(t) = s("title") {
@@ -632,11 +676,17 @@ fn route(
             if b.get("labels").is_some() {
                 issue.labels = label_list(&b);
                 for l in &issue.labels {
-                    r.labels.entry(l.clone()).or_insert((id, "ededed".into(), String::new()));
+                    r.labels
+                        .entry(l.clone())
+                        .or_insert((id, "ededed".into(), String::new()));
                 }
             }
             match s("state").as_deref() {
-                Some("open") if issue.merged => return unprocessable("Validation Failed: state cannot be changed. The pull request has been merged."),
+                Some("open") if issue.merged => {
+                    return unprocessable(
+                        "Validation Failed: state cannot be changed. The pull request has been merged.",
+                    );
+                }
                 Some("open") => {
                     issue.open = true;
                     issue.state_reason = Some("reopened".into());
@@ -652,12 +702,15 @@ fn route(
             reply(200, v)
         }
         ("PUT", ["issues", n, "labels"]) => {
-            let Some(mut issue) = n.parse().ok().and_then(|n: u64| r.issues.get(&n).cloned()) else {
+            let Some(mut issue) = n.parse().ok().and_then(|n: u64| r.issues.get(&n).cloned())
+            else {
                 return not_found();
             };
             issue.labels = label_list(&b);
             for l in &issue.labels {
-                r.labels.entry(l.clone()).or_insert((id, "ededed".into(), String::new()));
+                r.labels
+                    .entry(l.clone())
+                    .or_insert((id, "ededed".into(), String::new()));
             }
             let v = issue_json(&name, r, &issue)["labels"].clone();
             r.issues.insert(issue.number, issue);
@@ -689,7 +742,10 @@ fn route(
         ("GET", ["git", "ref", "heads", branch @ ..]) => {
             let branch = branch.join("/");
             match r.refs.get(&branch) {
-                Some(sha) => reply(200, json!({"ref": format!("refs/heads/{branch}"), "object": {"sha": sha, "type": "commit"}})),
+                Some(sha) => reply(
+                    200,
+                    json!({"ref": format!("refs/heads/{branch}"), "object": {"sha": sha, "type": "commit"}}),
+                ),
                 None => not_found(),
             }
         }
@@ -706,7 +762,10 @@ fn route(
                 return unprocessable("Object does not exist");
             }
             r.refs.insert(branch.to_string(), sha.clone());
-            reply(201, json!({"ref": full, "object": {"sha": sha, "type": "commit"}}))
+            reply(
+                201,
+                json!({"ref": full, "object": {"sha": sha, "type": "commit"}}),
+            )
         }
         ("PATCH", ["git", "refs", "heads", branch @ ..]) => {
             let branch = branch.join("/");
@@ -722,7 +781,10 @@ fn route(
                 return unprocessable("Update is not a fast forward");
             }
             r.refs.insert(branch.clone(), sha.clone());
-            reply(200, json!({"ref": format!("refs/heads/{branch}"), "object": {"sha": sha, "type": "commit"}}))
+            reply(
+                200,
+                json!({"ref": format!("refs/heads/{branch}"), "object": {"sha": sha, "type": "commit"}}),
+            )
         }
         ("GET", ["contents", file @ ..]) => {
             let file = file.join("/");
@@ -731,7 +793,10 @@ fn route(
                 return not_found();
             };
             match r.commits[tip].tree.get(&file) {
-                Some(c) => reply(200, json!({"type": "file", "encoding": "base64", "path": file, "name": file.rsplit('/').next(), "size": c.len(), "sha": sha_of(c), "content": b64(c)})),
+                Some(c) => reply(
+                    200,
+                    json!({"type": "file", "encoding": "base64", "path": file, "name": file.rsplit('/').next(), "size": c.len(), "sha": sha_of(c), "content": b64(c)}),
+                ),
                 None => not_found(),
             }
         }
@@ -746,9 +811,14 @@ fn route(
             };
             let mut tree = r.commits[&tip].tree.clone();
             match (tree.get(&file), s("sha")) {
-                (Some(_), None) => return unprocessable("Invalid request.\n\n\"sha\" wasn't supplied."),
+                (Some(_), None) => {
+                    return unprocessable("Invalid request.\n\n\"sha\" wasn't supplied.");
+                }
                 (Some(old), Some(sha)) if sha_of(old) != sha => {
-                    return reply(409, json!({"message": format!("{file} does not match {sha}")}));
+                    return reply(
+                        409,
+                        json!({"message": format!("{file} does not match {sha}")}),
+                    );
                 }
                 _ => {}
             }
@@ -756,19 +826,32 @@ fn route(
             let blob = sha_of(&content);
             tree.insert(file.clone(), content);
             let commit = sha_of(format!("{tip} {tree:?} {id}").as_bytes());
-            r.commits.insert(commit.clone(), Commit { parent: Some(tip), tree });
+            r.commits.insert(
+                commit.clone(),
+                Commit {
+                    parent: Some(tip),
+                    tree,
+                },
+            );
             r.refs.insert(branch, commit.clone());
-            reply(if created { 201 } else { 200 }, json!({"content": {"path": file, "sha": blob}, "commit": {"sha": commit}}))
+            reply(
+                if created { 201 } else { 200 },
+                json!({"content": {"path": file, "sha": blob}, "commit": {"sha": commit}}),
+            )
         }
         ("GET", ["pulls"]) => {
             let state = q(pairs, "state").unwrap_or("open");
-            let head = q(pairs, "head").map(|h| h.split_once(':').map_or(h, |(_, b)| b).to_string());
+            let head =
+                q(pairs, "head").map(|h| h.split_once(':').map_or(h, |(_, b)| b).to_string());
             let all = r
                 .issues
                 .values()
                 .rev()
                 .filter(|i| i.pull.is_some())
-                .filter(|i| head.as_ref().is_none_or(|h| i.pull.as_ref().is_some_and(|(ph, _)| ph == h)))
+                .filter(|i| {
+                    head.as_ref()
+                        .is_none_or(|h| i.pull.as_ref().is_some_and(|(ph, _)| ph == h))
+                })
                 .filter(|i| state == "all" || (state == "open") == i.open)
                 .map(|i| pull_json(&name, r, i))
                 .collect();
@@ -777,14 +860,22 @@ fn route(
         ("POST", ["pulls"]) => {
             let head = s("head").unwrap_or_default();
             let base = s("base").unwrap_or_default();
-            let (Some(hs), Some(bs)) = (r.refs.get(&head).cloned(), r.refs.get(&base).cloned()) else {
+            let (Some(hs), Some(bs)) = (r.refs.get(&head).cloned(), r.refs.get(&base).cloned())
+            else {
                 return unprocessable("Validation Failed: head or base does not exist");
             };
             if is_ancestor(r, &hs, &bs) {
-                return unprocessable(&format!("Validation Failed: No commits between {base} and {head}"));
+                return unprocessable(&format!(
+                    "Validation Failed: No commits between {base} and {head}"
+                ));
             }
-            if r.issues.values().any(|i| i.open && i.pull == Some((head.clone(), base.clone()))) {
-                return unprocessable(&format!("Validation Failed: A pull request already exists for {head}."));
+            if r.issues
+                .values()
+                .any(|i| i.open && i.pull == Some((head.clone(), base.clone())))
+            {
+                return unprocessable(&format!(
+                    "Validation Failed: A pull request already exists for {head}."
+                ));
             }
             let number = r.issues.len() as u64 + 1;
             let issue = Issue {

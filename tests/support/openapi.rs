@@ -29,6 +29,9 @@ struct Route {
     segs: Vec<Seg>,
 }
 
+/// Parameter values by name.
+type Params = Vec<(String, String)>;
+
 /// The loaded description.
 pub struct OpenApi {
     doc: Value,
@@ -88,10 +91,12 @@ impl OpenApi {
                 template: t.clone(),
                 segs: split(t)
                     .into_iter()
-                    .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                        Some(p) => Seg::Param(p.to_string()),
-                        None => Seg::Lit(s.to_string()),
-                    })
+                    .map(
+                        |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                            Some(p) => Seg::Param(p.to_string()),
+                            None => Seg::Lit(s.to_string()),
+                        },
+                    )
                     .collect(),
             })
             .collect();
@@ -116,9 +121,9 @@ impl OpenApi {
     /// The route matching `path` (most literal segments wins) and its parameter values. The
     /// last parameter of a template may span several segments (`contents/{path}`,
     /// `git/ref/{ref}`), as on GitHub.
-    fn route(&self, path: &str) -> Option<(&Route, Vec<(String, String)>)> {
+    fn route(&self, path: &str) -> Option<(&Route, Params)> {
         let segs = split(path);
-        let mut best: Option<(&Route, Vec<(String, String)>, usize)> = None;
+        let mut best: Option<(&Route, Params, usize)> = None;
         for r in &self.routes {
             let mut params = Vec::new();
             let mut ok = true;
@@ -138,7 +143,11 @@ impl OpenApi {
                             ok = false;
                             break;
                         };
-                        let v = if last { segs[i..].join("/") } else { (*v).to_string() };
+                        let v = if last {
+                            segs[i..].join("/")
+                        } else {
+                            (*v).to_string()
+                        };
                         params.push((p.clone(), percent_decode(&v)));
                     }
                 }
@@ -172,8 +181,16 @@ impl OpenApi {
             .ok_or_else(|| format!("{method} {}: method not in GitHub's API", route.template))?;
         let what = format!("{method} {}", route.template);
         let mut params: Vec<&Value> = Vec::new();
-        for list in [item.get("parameters"), op.get("parameters")].into_iter().flatten() {
-            params.extend(list.as_array().into_iter().flatten().map(|p| self.resolve(p)));
+        for list in [item.get("parameters"), op.get("parameters")]
+            .into_iter()
+            .flatten()
+        {
+            params.extend(
+                list.as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|p| self.resolve(p)),
+            );
         }
         let mut errors = Vec::new();
         for p in &params {
@@ -183,7 +200,10 @@ impl OpenApi {
                     path_params.iter().find(|(k, _)| k == name).map(|(_, v)| v),
                     "path",
                 ),
-                Some("query") => (query.iter().find(|(k, _)| k == name).map(|(_, v)| v), "query"),
+                Some("query") => (
+                    query.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+                    "query",
+                ),
                 _ => continue,
             };
             match given {
@@ -193,7 +213,12 @@ impl OpenApi {
                 None => {}
                 Some(v) => {
                     let typed = coerce(self.resolve(&p["schema"]), v);
-                    self.check(&p["schema"], &typed, &format!("{location} parameter {name}"), &mut errors);
+                    self.check(
+                        &p["schema"],
+                        &typed,
+                        &format!("{location} parameter {name}"),
+                        &mut errors,
+                    );
                 }
             }
         }
@@ -242,7 +267,9 @@ impl OpenApi {
         }
         if v.is_null() {
             let nullable = s["nullable"] == Value::Bool(true)
-                || s["enum"].as_array().is_some_and(|e| e.contains(&Value::Null));
+                || s["enum"]
+                    .as_array()
+                    .is_some_and(|e| e.contains(&Value::Null));
             if !nullable && (s.get("type").is_some() || s.get("properties").is_some()) {
                 errors.push(format!("{at}: null is not allowed"));
             }
@@ -281,7 +308,10 @@ impl OpenApi {
         }
         if let Some(e) = s["enum"].as_array() {
             if !e.contains(v) {
-                errors.push(format!("{at}: {v} is not one of {}", Value::Array(e.clone())));
+                errors.push(format!(
+                    "{at}: {v} is not one of {}",
+                    Value::Array(e.clone())
+                ));
             }
         }
         if let Some(text) = v.as_str() {
