@@ -670,3 +670,385 @@ pub fn plan(inputs: &[TargetInput<'_>], snap: &Snapshot, fail_on: Severity) -> V
     labels.extend(actions);
     labels
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Finding, Location, TrustInfo, WaiverRef};
+    use crate::rules::{Category, Direction};
+
+    const BASE: &str = "version: 0.1\nhttp:\n  addr: :5000\n";
+    const DRIFTED: &str = "version: 0.1\nhttp:\n  addr: :5000\n  debug: {addr: ':5001'}\n";
+    const REPO: &str = "org/gitops";
+
+    fn finding(rule: &str, severity: Severity) -> Finding {
+        Finding {
+            rule_id: rule.into(),
+            slug: "slug".into(),
+            title: "A title".into(),
+            category: Category::Exposure,
+            severity,
+            direction: Direction::Weakens,
+            path: "http.debug.addr".into(),
+            location: Location::File {
+                path: "deployed.yml".into(),
+                line: 4,
+                col: 3,
+            },
+            message: "debug listener on every interface".into(),
+            before: Some("127.0.0.1:5001".into()),
+            after: Some(":5001".into()),
+            why: "why".into(),
+            fix: "fix".into(),
+            fingerprint: format!("fp-{rule}"),
+            waived: None,
+            first_seen: None,
+        }
+    }
+
+    fn report(name: &str, findings: Vec<Finding>) -> TargetReport {
+        TargetReport {
+            name: name.into(),
+            status: Status::Checked,
+            baseline_trust: Some(TrustInfo {
+                verified: true,
+                repo: "baselines".into(),
+                rev: "main".into(),
+                path: "prod/registry.yml".into(),
+                commit: "0123456789abcdef0123".into(),
+                head_commit: "0123456789abcdef0123".into(),
+                blob: "b".into(),
+                principals: vec!["approver@example.com".into()],
+                fingerprints: Vec::new(),
+                detached_signature: false,
+                warning: None,
+            }),
+            baseline: None,
+            deployed: None,
+            findings,
+            changes: None,
+            text_diff: None,
+            resolved: Vec::new(),
+            group: None,
+            reused: false,
+        }
+    }
+
+    fn input<'a>(r: &'a TargetReport, mode: RemediationMode, baseline: Option<&'a [u8]>) -> TargetInput<'a> {
+        TargetInput {
+            report: r,
+            mode,
+            repo: REPO.into(),
+            path: Some("registry/config.yml".into()),
+            kubernetes: None,
+            baseline,
+            version: Version::default(),
+        }
+    }
+
+    fn git(base_content: &str) -> GitState {
+        GitState {
+            base: "main".into(),
+            base_sha: "basesha".into(),
+            base_file: Some(FileState {
+                content: base_content.as_bytes().to_vec(),
+                sha: "blob0".into(),
+            }),
+            branch_sha: None,
+            branch_file: None,
+            pull: None,
+        }
+    }
+
+    fn snapshot(target: &str, base_content: &str) -> Snapshot {
+        let mut s = Snapshot::default();
+        s.repos.insert(REPO.into(), RepoState::default());
+        s.git.insert(target.into(), git(base_content));
+        s
+    }
+
+    /// What GitHub would hold after the actions (the model the plan is checked against).
+    fn apply(snap: &mut Snapshot, actions: &[Action]) {
+        for a in actions {
+            let repo = snap.repos.entry(REPO.into()).or_default();
+            match a.clone() {
+                Action::CreateLabel { name, .. } => {
+                    repo.labels.insert(name);
+                }
+                Action::CreateIssue {
+                    title, body, labels, ..
+                } => {
+                    let number = repo.items.len() as u64 + 100;
+                    repo.items.push(Item {
+                        number,
+                        title,
+                        body,
+                        open: true,
+                        labels,
+                        pull: false,
+                        last_comment: None,
+                    });
+                }
+                Action::UpdateIssue {
+                    target,
+                    number,
+                    pull,
+                    title,
+                    body,
+                    labels,
+                    reopen,
+                    ..
+                } => {
+                    if pull {
+                        let p = snap.git.get_mut(&target).unwrap().pull.as_mut().unwrap();
+                        p.title = title.unwrap_or(p.title.clone());
+                        p.body = body.unwrap_or(p.body.clone());
+                        p.labels = labels.unwrap_or(p.labels.clone());
+                        p.open |= reopen;
+                    } else {
+                        let i = repo.items.iter_mut().find(|i| i.number == number).unwrap();
+                        i.title = title.unwrap_or(i.title.clone());
+                        i.body = body.unwrap_or(i.body.clone());
+                        i.labels = labels.unwrap_or(i.labels.clone());
+                        i.open |= reopen;
+                    }
+                }
+                Action::Close {
+                    target,
+                    number,
+                    pull,
+                    comment,
+                    ..
+                } => {
+                    if pull {
+                        let p = snap.git.get_mut(&target).unwrap().pull.as_mut().unwrap();
+                        p.open = false;
+                        p.last_comment = comment.or(p.last_comment.clone());
+                    } else {
+                        let i = repo.items.iter_mut().find(|i| i.number == number).unwrap();
+                        i.open = false;
+                        i.last_comment = comment.or(i.last_comment.clone());
+                    }
+                }
+                Action::CreateBranch { target, sha, .. } | Action::ResetBranch { target, sha, .. } => {
+                    let g = snap.git.get_mut(&target).unwrap();
+                    g.branch_sha = Some(sha);
+                    g.branch_file = g.base_file.clone();
+                }
+                Action::PutFile {
+                    target, content, ..
+                } => {
+                    let g = snap.git.get_mut(&target).unwrap();
+                    g.branch_sha = Some("restored".into());
+                    g.branch_file = Some(FileState {
+                        content,
+                        sha: "blob1".into(),
+                    });
+                }
+                Action::CreatePull {
+                    target,
+                    title,
+                    body,
+                    labels,
+                    ..
+                } => {
+                    snap.git.get_mut(&target).unwrap().pull = Some(PullState {
+                        number: 7,
+                        open: true,
+                        merged: false,
+                        title,
+                        body,
+                        labels,
+                        last_comment: None,
+                    });
+                }
+            }
+        }
+    }
+
+    fn kinds(actions: &[Action]) -> Vec<&'static str> {
+        actions
+            .iter()
+            .map(|a| match a {
+                Action::CreateLabel { .. } => "label",
+                Action::CreateIssue { .. } => "issue",
+                Action::UpdateIssue { reopen: true, .. } => "reopen",
+                Action::UpdateIssue { .. } => "update",
+                Action::Close { comment: Some(_), .. } => "comment+close",
+                Action::Close { .. } => "close",
+                Action::CreateBranch { .. } => "branch",
+                Action::ResetBranch { .. } => "reset",
+                Action::PutFile { .. } => "put",
+                Action::CreatePull { .. } => "pull",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn first_run_creates_then_an_identical_run_plans_nothing() {
+        let r = report("web", vec![finding("RD-EXP-001", Severity::High)]);
+        let inputs = [input(&r, RemediationMode::Both, Some(BASE.as_bytes()))];
+        let mut snap = snapshot("web", DRIFTED);
+        let first = plan(&inputs, &snap, Severity::Low);
+        assert_eq!(
+            kinds(&first),
+            ["label", "label", "branch", "put", "pull", "issue"],
+            "{first:#?}"
+        );
+        let Action::PutFile { content, sha, .. } = &first[3] else {
+            unreachable!()
+        };
+        assert_eq!(content, BASE.as_bytes());
+        assert_eq!(sha.as_deref(), Some("blob0"));
+        apply(&mut snap, &first);
+        assert_eq!(plan(&inputs, &snap, Severity::Low), Vec::new());
+    }
+
+    #[test]
+    fn changed_findings_update_in_place_and_labels_keep_others() {
+        let r = report("web", vec![finding("RD-EXP-001", Severity::High)]);
+        let inputs = [input(&r, RemediationMode::Issue, None)];
+        let mut snap = snapshot("web", DRIFTED);
+        let first = plan(&inputs, &snap, Severity::Low);
+        apply(&mut snap, &first);
+        snap.repos.get_mut(REPO).unwrap().items[0]
+            .labels
+            .push("team:registry".into());
+        let r2 = report(
+            "web",
+            vec![
+                finding("RD-EXP-001", Severity::High),
+                finding("RD-AUTH-001", Severity::Critical),
+            ],
+        );
+        let inputs = [input(&r2, RemediationMode::Issue, None)];
+        let next = plan(&inputs, &snap, Severity::Low);
+        assert_eq!(kinds(&next), ["label", "update"], "{next:#?}");
+        let Action::UpdateIssue {
+            number,
+            title,
+            body,
+            labels,
+            ..
+        } = &next[1]
+        else {
+            unreachable!()
+        };
+        assert_eq!(*number, 100);
+        assert!(title.as_deref().unwrap().contains("critical"));
+        assert!(body.as_deref().unwrap().contains("RD-AUTH-001"));
+        assert_eq!(
+            labels.clone().unwrap(),
+            ["regdrift", "severity:critical", "team:registry"]
+        );
+    }
+
+    #[test]
+    fn in_sync_closes_once_with_a_comment_and_recurrence_reopens() {
+        let drifted = report("web", vec![finding("RD-EXP-001", Severity::High)]);
+        let mut snap = snapshot("web", DRIFTED);
+        let inputs = [input(&drifted, RemediationMode::Both, Some(BASE.as_bytes()))];
+        let first = plan(&inputs, &snap, Severity::Low);
+        apply(&mut snap, &first);
+
+        let clean = report("web", Vec::new());
+        let inputs = [input(&clean, RemediationMode::Both, Some(BASE.as_bytes()))];
+        let close = plan(&inputs, &snap, Severity::Low);
+        assert_eq!(kinds(&close), ["comment+close", "comment+close"], "{close:#?}");
+        assert!(matches!(&close[0], Action::Close { pull: true, comment: Some(c), .. } if c.contains("back in sync")));
+        // Killed after the comments, before the closes: comment once only.
+        let mut half = snap.clone();
+        half.git.get_mut("web").unwrap().pull.as_mut().unwrap().last_comment =
+            Some(body::in_sync_comment("web"));
+        half.repos.get_mut(REPO).unwrap().items[0].last_comment = Some(body::in_sync_comment("web"));
+        assert_eq!(kinds(&plan(&inputs, &half, Severity::Low)), ["close", "close"]);
+        apply(&mut snap, &close);
+        assert_eq!(plan(&inputs, &snap, Severity::Low), Vec::new());
+
+        let inputs = [input(&drifted, RemediationMode::Both, Some(BASE.as_bytes()))];
+        let again = plan(&inputs, &snap, Severity::Low);
+        assert_eq!(kinds(&again), ["reopen", "reopen"], "{again:#?}");
+    }
+
+    #[test]
+    fn waived_findings_are_in_sync_and_errors_are_left_alone() {
+        let mut waived = finding("RD-EXP-001", Severity::High);
+        waived.waived = Some(WaiverRef {
+            reason: "accepted".into(),
+            expires: None,
+            line: 1,
+        });
+        let r = report("web", vec![waived]);
+        let snap = snapshot("web", DRIFTED);
+        let inputs = [input(&r, RemediationMode::Both, Some(BASE.as_bytes()))];
+        assert_eq!(plan(&inputs, &snap, Severity::Low), Vec::new());
+        let mut err = report("web", vec![finding("RD-EXP-001", Severity::High)]);
+        err.status = Status::Error {
+            message: "unreachable".into(),
+        };
+        let inputs = [input(&err, RemediationMode::Both, Some(BASE.as_bytes()))];
+        assert_eq!(plan(&inputs, &snap, Severity::Low), Vec::new());
+    }
+
+    fn issue_reason(actions: &[Action]) -> String {
+        assert!(
+            !actions.iter().any(|a| matches!(a, Action::CreatePull { .. } | Action::PutFile { .. })),
+            "{actions:#?}"
+        );
+        actions
+            .iter()
+            .find_map(|a| match a {
+                Action::CreateIssue { body, .. } => Some(body.clone()),
+                _ => None,
+            })
+            .expect("an issue instead")
+    }
+
+    #[test]
+    fn an_issue_instead_of_a_pull_request_says_why() {
+        let r = report("web", vec![finding("RD-EXP-001", Severity::High)]);
+        // Not verified in this run.
+        let snap = snapshot("web", DRIFTED);
+        let b = issue_reason(&plan(&[input(&r, RemediationMode::Pr, None)], &snap, Severity::Low));
+        assert!(b.contains("not verified in this run"), "{b}");
+        // GitOps already holds the baseline: the drift is outside GitOps.
+        let snap = snapshot("web", BASE);
+        let b = issue_reason(&plan(&[input(&r, RemediationMode::Pr, Some(BASE.as_bytes()))], &snap, Severity::Low));
+        assert!(b.contains("outside GitOps"), "{b}");
+        // The baseline carries a secret value.
+        let secret_base = "version: 0.1\nhttp:\n  addr: :5000\n  secret: baseline-SECRET-value\n";
+        let snap = snapshot("web", DRIFTED);
+        let b = issue_reason(&plan(&[input(&r, RemediationMode::Pr, Some(secret_base.as_bytes()))], &snap, Severity::Low));
+        assert!(b.contains("http.secret") && !b.contains("baseline-SECRET-value"), "{b}");
+        // The file in git sets a secret inline that the baseline has no value for.
+        let inline = "version: 0.1\nhttp:\n  addr: :5001\n  secret: deployed-SECRET-value\n";
+        let snap = snapshot("web", inline);
+        let b = issue_reason(&plan(&[input(&r, RemediationMode::Pr, Some(BASE.as_bytes()))], &snap, Severity::Low));
+        assert!(b.contains("inline") && !b.contains("deployed-SECRET-value"), "{b}");
+    }
+
+    #[test]
+    fn a_merged_pull_request_is_not_reopened_and_a_stale_branch_is_reset() {
+        let r = report("web", vec![finding("RD-EXP-001", Severity::High)]);
+        let mut snap = snapshot("web", DRIFTED);
+        snap.repos.get_mut(REPO).unwrap().labels =
+            ["regdrift".to_string(), "severity:high".to_string()].into();
+        let g = snap.git.get_mut("web").unwrap();
+        g.branch_sha = Some("old".into());
+        g.branch_file = Some(FileState {
+            content: b"version: 0.1\n".to_vec(),
+            sha: "blobx".into(),
+        });
+        g.pull = Some(PullState {
+            number: 3,
+            open: false,
+            merged: true,
+            title: String::new(),
+            body: String::new(),
+            labels: Vec::new(),
+            last_comment: None,
+        });
+        let a = plan(&[input(&r, RemediationMode::Pr, Some(BASE.as_bytes()))], &snap, Severity::Low);
+        assert_eq!(kinds(&a), ["reset", "put", "pull"], "{a:#?}");
+    }
+}
