@@ -201,13 +201,21 @@ impl Fleet {
     }
 
     fn check(&self, extra: &[&str]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_regdrift"))
+        self.check_with_token(Some(TOKEN), extra)
+    }
+
+    fn check_with_token(&self, token: Option<&str>, extra: &[&str]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_regdrift"));
+        match token {
+            Some(t) => cmd.env("GITHUB_TOKEN", t),
+            None => cmd.env_remove("GITHUB_TOKEN"),
+        };
+        let out = cmd
             .current_dir(self.dir.path())
             .env("HOME", self.dir.path())
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("NO_COLOR", "1")
-            .env("GITHUB_TOKEN", TOKEN)
             .env_remove("REGDRIFT_DIGEST_KEY")
             .args(["check", "-c", "regdrift.yml", "--format", "json"])
             .args(extra)
@@ -482,6 +490,11 @@ fn faults_are_retried_without_duplicates() {
     f.fake
         .inject("GET", "/repos/org/gitops/labels", FaultKind::Status(503), 1);
     let (run, log) = f.remediate(1);
+    assert_eq!(
+        f.fake.pending_faults(),
+        Vec::<String>::new(),
+        "every fault was hit"
+    );
     let statuses: Vec<u16> = log.iter().map(|r| r.status).collect();
     for s in [500, 429, 403, 502, 503, 0] {
         assert!(
@@ -524,6 +537,59 @@ fn a_run_killed_between_branch_and_pull_request_converges() {
     assert_eq!(gitops_branches(&f).len(), 2);
     let (_, log) = f.remediate(1);
     assert_eq!(writes(&log), Vec::<String>::new());
+}
+
+#[test]
+fn without_a_token_dry_run_reads_nothing_and_remediation_fails_clearly() {
+    let f = Fleet::new();
+    f.standard();
+    let run = f.check_with_token(None, &["--remediate", "--dry-run"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(f.fake.log().is_empty(), "no request without a token");
+    assert!(
+        run.stderr.contains("GITHUB_TOKEN is not set"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("remediation plan: org/gitops: host: open issue"),
+        "{}",
+        run.stderr
+    );
+    let run = f.check_with_token(None, &["--remediate"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("GITHUB_TOKEN"), "{}", run.stderr);
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&run.stdout).is_ok(),
+        "report still written"
+    );
+    assert!(f.fake.log().is_empty());
+}
+
+#[test]
+fn writes_are_paced_by_write_interval() {
+    let f = Fleet::new();
+    f.standard();
+    let cfg = std::fs::read_to_string(f.path("regdrift.yml")).unwrap();
+    f.write(
+        "regdrift.yml",
+        &cfg.replace("write_interval: 1ms", "write_interval: 250ms"),
+    );
+    let (_, log) = f.remediate(1);
+    let writes: Vec<&Recorded> = log.iter().filter(|r| r.is_write()).collect();
+    assert!(writes.len() >= 8, "{}", writes.len());
+    for pair in writes.windows(2) {
+        let gap = pair[1].at.duration_since(pair[0].at);
+        assert!(
+            gap >= std::time::Duration::from_millis(200),
+            "{} {} then {} {} only {gap:?} apart",
+            pair[0].method,
+            pair[0].path,
+            pair[1].method,
+            pair[1].path
+        );
+    }
 }
 
 #[test]

@@ -734,7 +734,11 @@ mod tests {
         }
     }
 
-    fn input<'a>(r: &'a TargetReport, mode: RemediationMode, baseline: Option<&'a [u8]>) -> TargetInput<'a> {
+    fn input<'a>(
+        r: &'a TargetReport,
+        mode: RemediationMode,
+        baseline: Option<&'a [u8]>,
+    ) -> TargetInput<'a> {
         TargetInput {
             report: r,
             mode,
@@ -776,7 +780,10 @@ mod tests {
                     repo.labels.insert(name);
                 }
                 Action::CreateIssue {
-                    title, body, labels, ..
+                    title,
+                    body,
+                    labels,
+                    ..
                 } => {
                     let number = repo.items.len() as u64 + 100;
                     repo.items.push(Item {
@@ -830,7 +837,8 @@ mod tests {
                         i.last_comment = comment.or(i.last_comment.clone());
                     }
                 }
-                Action::CreateBranch { target, sha, .. } | Action::ResetBranch { target, sha, .. } => {
+                Action::CreateBranch { target, sha, .. }
+                | Action::ResetBranch { target, sha, .. } => {
                     let g = snap.git.get_mut(&target).unwrap();
                     g.branch_sha = Some(sha);
                     g.branch_file = g.base_file.clone();
@@ -874,7 +882,9 @@ mod tests {
                 Action::CreateIssue { .. } => "issue",
                 Action::UpdateIssue { reopen: true, .. } => "reopen",
                 Action::UpdateIssue { .. } => "update",
-                Action::Close { comment: Some(_), .. } => "comment+close",
+                Action::Close {
+                    comment: Some(_), ..
+                } => "comment+close",
                 Action::Close { .. } => "close",
                 Action::CreateBranch { .. } => "branch",
                 Action::ResetBranch { .. } => "reset",
@@ -947,25 +957,48 @@ mod tests {
     fn in_sync_closes_once_with_a_comment_and_recurrence_reopens() {
         let drifted = report("web", vec![finding("RD-EXP-001", Severity::High)]);
         let mut snap = snapshot("web", DRIFTED);
-        let inputs = [input(&drifted, RemediationMode::Both, Some(BASE.as_bytes()))];
+        let inputs = [input(
+            &drifted,
+            RemediationMode::Both,
+            Some(BASE.as_bytes()),
+        )];
         let first = plan(&inputs, &snap, Severity::Low);
         apply(&mut snap, &first);
 
         let clean = report("web", Vec::new());
         let inputs = [input(&clean, RemediationMode::Both, Some(BASE.as_bytes()))];
         let close = plan(&inputs, &snap, Severity::Low);
-        assert_eq!(kinds(&close), ["comment+close", "comment+close"], "{close:#?}");
-        assert!(matches!(&close[0], Action::Close { pull: true, comment: Some(c), .. } if c.contains("back in sync")));
+        assert_eq!(
+            kinds(&close),
+            ["comment+close", "comment+close"],
+            "{close:#?}"
+        );
+        assert!(
+            matches!(&close[0], Action::Close { pull: true, comment: Some(c), .. } if c.contains("back in sync"))
+        );
         // Killed after the comments, before the closes: comment once only.
         let mut half = snap.clone();
-        half.git.get_mut("web").unwrap().pull.as_mut().unwrap().last_comment =
+        half.git
+            .get_mut("web")
+            .unwrap()
+            .pull
+            .as_mut()
+            .unwrap()
+            .last_comment = Some(body::in_sync_comment("web"));
+        half.repos.get_mut(REPO).unwrap().items[0].last_comment =
             Some(body::in_sync_comment("web"));
-        half.repos.get_mut(REPO).unwrap().items[0].last_comment = Some(body::in_sync_comment("web"));
-        assert_eq!(kinds(&plan(&inputs, &half, Severity::Low)), ["close", "close"]);
+        assert_eq!(
+            kinds(&plan(&inputs, &half, Severity::Low)),
+            ["close", "close"]
+        );
         apply(&mut snap, &close);
         assert_eq!(plan(&inputs, &snap, Severity::Low), Vec::new());
 
-        let inputs = [input(&drifted, RemediationMode::Both, Some(BASE.as_bytes()))];
+        let inputs = [input(
+            &drifted,
+            RemediationMode::Both,
+            Some(BASE.as_bytes()),
+        )];
         let again = plan(&inputs, &snap, Severity::Low);
         assert_eq!(kinds(&again), ["reopen", "reopen"], "{again:#?}");
     }
@@ -992,7 +1025,9 @@ mod tests {
 
     fn issue_reason(actions: &[Action]) -> String {
         assert!(
-            !actions.iter().any(|a| matches!(a, Action::CreatePull { .. } | Action::PutFile { .. })),
+            !actions
+                .iter()
+                .any(|a| matches!(a, Action::CreatePull { .. } | Action::PutFile { .. })),
             "{actions:#?}"
         );
         actions
@@ -1009,22 +1044,44 @@ mod tests {
         let r = report("web", vec![finding("RD-EXP-001", Severity::High)]);
         // Not verified in this run.
         let snap = snapshot("web", DRIFTED);
-        let b = issue_reason(&plan(&[input(&r, RemediationMode::Pr, None)], &snap, Severity::Low));
+        let b = issue_reason(&plan(
+            &[input(&r, RemediationMode::Pr, None)],
+            &snap,
+            Severity::Low,
+        ));
         assert!(b.contains("not verified in this run"), "{b}");
         // GitOps already holds the baseline: the drift is outside GitOps.
         let snap = snapshot("web", BASE);
-        let b = issue_reason(&plan(&[input(&r, RemediationMode::Pr, Some(BASE.as_bytes()))], &snap, Severity::Low));
+        let b = issue_reason(&plan(
+            &[input(&r, RemediationMode::Pr, Some(BASE.as_bytes()))],
+            &snap,
+            Severity::Low,
+        ));
         assert!(b.contains("outside GitOps"), "{b}");
         // The baseline carries a secret value.
         let secret_base = "version: 0.1\nhttp:\n  addr: :5000\n  secret: baseline-SECRET-value\n";
         let snap = snapshot("web", DRIFTED);
-        let b = issue_reason(&plan(&[input(&r, RemediationMode::Pr, Some(secret_base.as_bytes()))], &snap, Severity::Low));
-        assert!(b.contains("http.secret") && !b.contains("baseline-SECRET-value"), "{b}");
+        let b = issue_reason(&plan(
+            &[input(&r, RemediationMode::Pr, Some(secret_base.as_bytes()))],
+            &snap,
+            Severity::Low,
+        ));
+        assert!(
+            b.contains("http.secret") && !b.contains("baseline-SECRET-value"),
+            "{b}"
+        );
         // The file in git sets a secret inline that the baseline has no value for.
         let inline = "version: 0.1\nhttp:\n  addr: :5001\n  secret: deployed-SECRET-value\n";
         let snap = snapshot("web", inline);
-        let b = issue_reason(&plan(&[input(&r, RemediationMode::Pr, Some(BASE.as_bytes()))], &snap, Severity::Low));
-        assert!(b.contains("inline") && !b.contains("deployed-SECRET-value"), "{b}");
+        let b = issue_reason(&plan(
+            &[input(&r, RemediationMode::Pr, Some(BASE.as_bytes()))],
+            &snap,
+            Severity::Low,
+        ));
+        assert!(
+            b.contains("inline") && !b.contains("deployed-SECRET-value"),
+            "{b}"
+        );
     }
 
     #[test]
@@ -1048,7 +1105,11 @@ mod tests {
             labels: Vec::new(),
             last_comment: None,
         });
-        let a = plan(&[input(&r, RemediationMode::Pr, Some(BASE.as_bytes()))], &snap, Severity::Low);
+        let a = plan(
+            &[input(&r, RemediationMode::Pr, Some(BASE.as_bytes()))],
+            &snap,
+            Severity::Low,
+        );
         assert_eq!(kinds(&a), ["reset", "put", "pull"], "{a:#?}");
     }
 }

@@ -31,6 +31,9 @@ pub enum FaultKind {
     TooMany,
     /// 403 "You have exceeded a secondary rate limit" with `Retry-After: 1`.
     Secondary,
+    /// 403 "API rate limit exceeded" with `x-ratelimit-remaining: 0` and a reset one second
+    /// from now (the primary limit is exhausted).
+    Exhausted,
     /// Close the connection without applying the request or answering.
     DropBefore,
     /// Apply the request, then close the connection without answering.
@@ -53,6 +56,8 @@ pub struct Recorded {
     pub query: String,
     pub body: String,
     pub status: u16,
+    /// When the request arrived.
+    pub at: std::time::Instant,
 }
 
 impl Recorded {
@@ -263,6 +268,18 @@ impl Fake {
         });
     }
 
+    /// Injected faults not (fully) triggered yet, as `METHOD suffix kind`.
+    pub fn pending_faults(&self) -> Vec<String> {
+        self.state
+            .lock()
+            .unwrap()
+            .faults
+            .iter()
+            .filter(|f| f.remaining > 0)
+            .map(|f| format!("{} {} {:?}", f.method, f.path_suffix, f.kind))
+            .collect()
+    }
+
     pub fn clear_faults(&self) {
         self.state.lock().unwrap().faults.clear();
     }
@@ -439,6 +456,7 @@ fn handle(
         query: query.into(),
         body: body.into(),
         status: 0,
+        at: std::time::Instant::now(),
     };
     if let Some(api) = api {
         if let Err(e) = api.validate(method, path, &pairs, json_body.as_ref()) {
@@ -476,6 +494,21 @@ fn handle(
             body: json!({"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}),
             headers: vec![("retry-after", "1".into())],
         }),
+        Some(FaultKind::Exhausted) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs();
+            Some(Reply {
+                status: 403,
+                body: json!({"message": "API rate limit exceeded for installation."}),
+                headers: vec![
+                    ("x-ratelimit-limit", "5000".into()),
+                    ("x-ratelimit-remaining", "0".into()),
+                    ("x-ratelimit-reset", (now + 1).to_string()),
+                ],
+            })
+        }
         Some(FaultKind::DropBefore) => None,
         Some(FaultKind::DropAfter) => {
             let _ = route(&mut st, method, path, &pairs, json_body.as_ref());
