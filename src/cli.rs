@@ -48,7 +48,9 @@ pub enum Command {
 
     /// Check every registry listed in regdrift.yml against its verified baseline: bounded
     /// concurrency, one failing target never stops the others, group consistency, history.
-    /// Exit status is the worst: 2 if any target could not be checked.
+    /// Exit status is the worst: 2 if any target could not be checked. With --remediate,
+    /// open, update and close the GitHub pull requests and issues that restore the baseline
+    /// (2 if that fails).
     #[command(after_help = EXIT_STATUS_HELP)]
     Check(CheckArgs),
 

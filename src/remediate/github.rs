@@ -354,11 +354,12 @@ impl Client {
         self.ok(Method::Get, path, r, &[]).map(Some)
     }
 
-    /// Every page of a list endpoint (`path` has its query already).
+    /// Every page of a list endpoint (`path` may have a query already).
     async fn pages(&self, path: &str) -> Result<Vec<Value>, RemediateError> {
         let mut out = Vec::new();
         for page in 1.. {
-            let p = format!("{path}&per_page=100&page={page}");
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let p = format!("{path}{sep}per_page=100&page={page}");
             let Some(v) = self.get_json(&p).await? else {
                 return Err(RemediateError::Refused {
                     method: "GET",
@@ -393,7 +394,7 @@ impl Client {
 
     /// Names of the repository's labels.
     pub async fn labels(&self, repo: &str) -> Result<BTreeSet<String>, RemediateError> {
-        let all = self.pages(&format!("/repos/{repo}/labels?")).await?;
+        let all = self.pages(&format!("/repos/{repo}/labels")).await?;
         Ok(all.iter().map(|l| str_of(l, "name")).collect())
     }
 
@@ -426,7 +427,7 @@ impl Client {
         number: u64,
     ) -> Result<Option<String>, RemediateError> {
         let all = self
-            .pages(&format!("/repos/{repo}/issues/{number}/comments?"))
+            .pages(&format!("/repos/{repo}/issues/{number}/comments"))
             .await?;
         Ok(all.last().map(|c| str_of(c, "body")))
     }

@@ -1,11 +1,11 @@
 //! GitHub remediation: after a fleet run, open, update and close the pull requests and issues
 //! that put each drifted target back on its verified baseline.
 //!
-//! Flow: [`inputs`] reads each target's settings (mode, repository, path, base, kubernetes
-//! key) and the baseline verified in this run; [`snapshot`] reads what GitHub holds (GET only:
+//! Flow: `inputs` reads each target's settings (mode, repository, path, base, kubernetes
+//! key) and the baseline verified in this run; `snapshot` reads what GitHub holds (GET only:
 //! labels, issues and pull requests labelled `regdrift` and carrying the target's marker, the
 //! base branch, the target's branch, the files at the GitOps path); [`plan::plan`] decides,
-//! purely; [`execute`] performs the actions in order through [`github::Client`], which paces
+//! purely; `execute` performs the actions in order through [`github::Client`], which paces
 //! writes and retries safely. A dry run stops after the plan.
 //!
 //! Invariants:
