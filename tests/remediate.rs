@@ -503,6 +503,24 @@ fn faults_are_retried_without_duplicates() {
             run.stderr
         );
     }
+    // Retry-After: 1 (429, secondary limit) and x-ratelimit-reset are waited for.
+    for (i, r) in log
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matches!(r.status, 429 | 403))
+    {
+        let next = log[i + 1..]
+            .iter()
+            .find(|n| n.method == r.method && n.path == r.path)
+            .unwrap_or_else(|| panic!("{} {} was not retried", r.method, r.path));
+        let gap = next.at.duration_since(r.at);
+        assert!(
+            gap >= std::time::Duration::from_millis(900),
+            "{} {} retried after {gap:?}",
+            r.method,
+            r.path
+        );
+    }
     f.issue_of("web");
     f.issue_of("host");
     f.pull_of("web");
@@ -590,6 +608,28 @@ fn writes_are_paced_by_write_interval() {
             pair[1].path
         );
     }
+}
+
+#[test]
+fn a_target_whose_gitops_location_cannot_be_read_fails_alone() {
+    let f = Fleet::new();
+    f.standard();
+    f.config(
+        3,
+        "  - name: web\n    baseline: prod/registry.yml\n    source: {file: deployed/web.yml}\n    remediation: {mode: pr, path: registry/web/config.yml, base: no-such-branch}\n\
+         \x20 - name: host\n    baseline: prod/registry.yml\n    source: {file: deployed/host.yml}\n    remediation: {mode: issue}\n",
+    );
+    let (run, _) = f.remediate(2);
+    assert!(
+        run.stderr.contains("web: left alone") && run.stderr.contains("no-such-branch"),
+        "{}",
+        run.stderr
+    );
+    f.issue_of("host");
+    assert!(
+        f.items("web").is_empty(),
+        "no fallback issue for an unreadable location"
+    );
 }
 
 #[test]

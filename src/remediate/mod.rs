@@ -145,11 +145,12 @@ fn inputs<'a>(settings: &'a [Settings], out: &'a RunOutput) -> Vec<TargetInput<'
         .collect()
 }
 
-/// Reads what GitHub holds for these targets (GET requests only).
+/// Reads what GitHub holds for these targets (GET requests only). A target whose GitOps
+/// location cannot be read is left out of the plan and reported in `failed`; the others go on.
 async fn snapshot(
     client: &Client,
     settings: &[Settings],
-    notes: &mut Vec<String>,
+    failed: &mut BTreeMap<String, String>,
 ) -> Result<Snapshot, RemediateError> {
     let mut snap = Snapshot::default();
     let repos: BTreeSet<&str> = settings.iter().map(|s| s.repo.as_str()).collect();
@@ -176,31 +177,50 @@ async fn snapshot(
                 }
             },
         };
-        let Some(base_sha) = client.branch_sha(&s.repo, &base).await? else {
-            notes.push(format!(
-                "{}: base branch {base} not found in {}; no pull request (set remediation.base)",
-                s.target, s.repo
-            ));
-            continue;
-        };
-        let path = s.path.clone().unwrap_or_default();
-        let branch = body::branch(&s.target);
-        let branch_sha = client.branch_sha(&s.repo, &branch).await?;
-        let branch_file = match &branch_sha {
-            Some(_) => client.file(&s.repo, &path, &branch).await?,
-            None => None,
-        };
-        let git = GitState {
-            base_file: client.file(&s.repo, &path, &base).await?,
-            base,
-            base_sha,
-            branch_sha,
-            branch_file,
-            pull: client.pull_for(&s.repo, &branch).await?,
-        };
-        snap.git.insert(s.target.clone(), git);
+        match git_state(client, s, base).await {
+            Ok(git) => {
+                snap.git.insert(s.target.clone(), git);
+            }
+            Err(e) => {
+                failed.insert(s.target.clone(), e.to_string());
+            }
+        }
     }
     Ok(snap)
+}
+
+/// The base branch, the target's branch, the files at its path and its pull request.
+async fn git_state(
+    client: &Client,
+    s: &Settings,
+    base: String,
+) -> Result<GitState, RemediateError> {
+    let Some(base_sha) = client.branch_sha(&s.repo, &base).await? else {
+        return Err(RemediateError::Refused {
+            method: "GET",
+            path: format!("/repos/{}/git/ref/heads/{base}", s.repo),
+            status: 404,
+            message: format!(
+                "base branch {base} of target {} not found (set remediation.base)",
+                s.target
+            ),
+        });
+    };
+    let path = s.path.clone().unwrap_or_default();
+    let branch = body::branch(&s.target);
+    let branch_sha = client.branch_sha(&s.repo, &branch).await?;
+    let branch_file = match &branch_sha {
+        Some(_) => client.file(&s.repo, &path, &branch).await?,
+        None => None,
+    };
+    Ok(GitState {
+        base_file: client.file(&s.repo, &path, &base).await?,
+        base,
+        base_sha,
+        branch_sha,
+        branch_file,
+        pull: client.pull_for(&s.repo, &branch).await?,
+    })
 }
 
 /// Fills in the newest comment of every item the plan closes, so a close whose comment was
@@ -336,7 +356,7 @@ async fn execute(client: &Client, a: &Action) -> Result<(), RemediateError> {
     }
 }
 
-async fn remediate_async(
+async fn remediate_with(
     loaded: &Loaded,
     out: &RunOutput,
     dry_run: bool,
@@ -372,7 +392,17 @@ async fn remediate_async(
         return Ok(summary);
     };
     let client = Client::new(&gh.api_url, Some(token), interval, gh.max_retries)?;
-    let mut snap = snapshot(&client, &targets, &mut summary.notes).await?;
+    let mut unreadable = BTreeMap::new();
+    let mut snap = snapshot(&client, &targets, &mut unreadable).await?;
+    for (t, e) in &unreadable {
+        summary.failed.push(format!(
+            "{t}: left alone, its GitOps location could not be read: {e}"
+        ));
+    }
+    let inputs: Vec<TargetInput<'_>> = inputs
+        .into_iter()
+        .filter(|i| !unreadable.contains_key(&i.report.name))
+        .collect();
     let mut actions = plan::plan(&inputs, &snap, fail_on);
     if add_last_comments(&client, &mut snap, &actions).await? {
         actions = plan::plan(&inputs, &snap, fail_on);
@@ -402,13 +432,7 @@ async fn remediate_async(
     Ok(summary)
 }
 
-/// Remediates after a run: plans against GitHub's state and, unless `dry_run`, writes. Starts
-/// its own async runtime (the check itself stays synchronous).
-pub fn remediate(
-    loaded: &Loaded,
-    out: &RunOutput,
-    dry_run: bool,
-) -> Result<Summary, RemediateError> {
+fn settings_of(loaded: &Loaded) -> Result<(&GitHubSettings, Duration), RemediateError> {
     let gh = loaded
         .config
         .github
@@ -417,10 +441,48 @@ pub fn remediate(
     let ns = crate::registry::resolve::go_parse_duration(gh.write_interval.trim())
         .filter(|n| *n > 0)
         .ok_or_else(|| RemediateError::Interval(gh.write_interval.clone()))?;
-    let interval = Duration::from_nanos(ns as u64);
+    Ok((gh, Duration::from_nanos(ns.unsigned_abs())))
+}
+
+/// Remediates after a run, inside a caller's async runtime (the daemon): plans against
+/// GitHub's state and, unless `dry_run`, writes.
+pub async fn remediate_async(
+    loaded: &Loaded,
+    out: &RunOutput,
+    dry_run: bool,
+) -> Result<Summary, RemediateError> {
+    let (gh, interval) = settings_of(loaded)?;
+    remediate_with(loaded, out, dry_run, gh, interval).await
+}
+
+/// Remediates after a run from synchronous code (`check --remediate`): starts its own
+/// single-threaded runtime, so the check itself never needs one. Must not be called from
+/// inside an async runtime; use [`remediate_async`] there.
+pub fn remediate(
+    loaded: &Loaded,
+    out: &RunOutput,
+    dry_run: bool,
+) -> Result<Summary, RemediateError> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| RemediateError::Runtime(e.to_string()))?;
-    rt.block_on(remediate_async(loaded, out, dry_run, gh, interval))
+    rt.block_on(remediate_async(loaded, out, dry_run))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// The daemon spawns remediation on a multi-threaded runtime: the future must be Send.
+    #[test]
+    fn the_async_entry_point_is_send() {
+        let loaded: Option<&Loaded> = None;
+        let out: Option<&RunOutput> = None;
+        if let (Some(l), Some(o)) = (loaded, out) {
+            assert_send(&remediate_async(l, o, true));
+        }
+    }
 }

@@ -474,7 +474,12 @@ fn plan_target(input: &TargetInput<'_>, snap: &Snapshot, fail_on: Severity, out:
     let mut pr_content = None;
     if wants_pr && drift {
         match git {
-            None => pr_reason = Some("the GitOps location could not be read".to_string()),
+            None => {
+                pr_reason = Some(
+                    "the GitOps repository was not read in this run (a dry run without a token)"
+                        .to_string(),
+                )
+            }
             Some(g) => match restore_content(input, g) {
                 Ok(c) if g.base_file.as_ref().is_some_and(|f| f.content == c) => {
                     pr_reason = Some(format!(
