@@ -459,6 +459,47 @@ fn a_changed_baseline_force_updates_the_branch() {
         newer
     );
     assert_eq!(f.pull_of("web").number, pr.number);
+
+    // Closed while in sync, then the baseline changes and the drift recurs: the pull request
+    // is reopened before its branch is force-reset (GitHub refuses the other order).
+    f.write("deployed/web.yml", &newer);
+    f.remediate(1);
+    assert!(!f.pull_of("web").open);
+    let newest = newer.replace("formatter: json", "formatter: text");
+    f.write("baselines/prod/registry.yml", &newest);
+    f.git(&["add", "."]);
+    f.git(&[
+        "-c",
+        "gpg.format=ssh",
+        "-c",
+        &format!("user.signingkey={}", key.display()),
+        "commit",
+        "-q",
+        "-S",
+        "-m",
+        "text",
+    ]);
+    f.fake
+        .commit(REPO, "main", &[("README.md", "GitOps, moved on\n")]);
+    let (_, log) = f.remediate(1);
+    let w = writes(&log);
+    let reopen = w
+        .iter()
+        .position(|x| x == &format!("PATCH /repos/org/gitops/issues/{}", pr.number));
+    let reset = w
+        .iter()
+        .position(|x| x == "PATCH /repos/org/gitops/git/refs/heads/regdrift/restore/web");
+    assert!(
+        reopen.is_some() && reset.is_some() && reopen < reset,
+        "{w:?}"
+    );
+    assert!(f.pull_of("web").open);
+    assert_eq!(
+        f.fake
+            .file(REPO, "regdrift/restore/web", "registry/web/config.yml")
+            .unwrap(),
+        newest
+    );
 }
 
 #[test]

@@ -498,15 +498,16 @@ fn plan_target(input: &TargetInput<'_>, snap: &Snapshot, fail_on: Severity, out:
         let branch = body::branch(&t.name);
         let path = input.path.clone().unwrap_or_default();
         let on_branch = g.branch_file.as_ref().map(|f| &f.content);
+        let mut branch_actions = Vec::new();
         if g.branch_sha.is_none() || on_branch != Some(&content) {
             match &g.branch_sha {
-                None => out.push(Action::CreateBranch {
+                None => branch_actions.push(Action::CreateBranch {
                     repo: repo.into(),
                     target: t.name.clone(),
                     branch: branch.clone(),
                     sha: g.base_sha.clone(),
                 }),
-                Some(sha) if sha != &g.base_sha => out.push(Action::ResetBranch {
+                Some(sha) if sha != &g.base_sha => branch_actions.push(Action::ResetBranch {
                     repo: repo.into(),
                     target: t.name.clone(),
                     branch: branch.clone(),
@@ -514,7 +515,7 @@ fn plan_target(input: &TargetInput<'_>, snap: &Snapshot, fail_on: Severity, out:
                 }),
                 Some(_) => {}
             }
-            out.push(Action::PutFile {
+            branch_actions.push(Action::PutFile {
                 repo: repo.into(),
                 target: t.name.clone(),
                 branch: branch.clone(),
@@ -532,21 +533,38 @@ fn plan_target(input: &TargetInput<'_>, snap: &Snapshot, fail_on: Severity, out:
             labels: labels.clone(),
         };
         match g.pull.as_ref().filter(|p| !p.merged) {
-            Some(p) => out.extend(update(
-                &want,
-                p.number,
-                true,
-                (&p.title, &p.body, &p.labels, p.open),
-            )),
-            None => out.push(Action::CreatePull {
-                repo: repo.into(),
-                target: t.name.clone(),
-                head: branch,
-                base: g.base.clone(),
-                title: want.title,
-                body: want.body,
-                labels: want.labels,
-            }),
+            // GitHub refuses to reopen a pull request whose branch was force-pushed while it
+            // was closed: reopen first, then move the branch.
+            Some(p) if !p.open => {
+                out.extend(update(
+                    &want,
+                    p.number,
+                    true,
+                    (&p.title, &p.body, &p.labels, p.open),
+                ));
+                out.extend(branch_actions);
+            }
+            Some(p) => {
+                out.extend(branch_actions);
+                out.extend(update(
+                    &want,
+                    p.number,
+                    true,
+                    (&p.title, &p.body, &p.labels, p.open),
+                ));
+            }
+            None => {
+                out.extend(branch_actions);
+                out.push(Action::CreatePull {
+                    repo: repo.into(),
+                    target: t.name.clone(),
+                    head: branch,
+                    base: g.base.clone(),
+                    title: want.title,
+                    body: want.body,
+                    labels: want.labels,
+                });
+            }
         }
     } else if let Some(p) = git.and_then(|g| g.pull.as_ref()).filter(|p| p.open) {
         let comment = if drift {

@@ -78,6 +78,8 @@ pub struct Issue {
     /// Head and base branch of a pull request.
     pub pull: Option<(String, String)>,
     pub merged: bool,
+    /// Head commit when the pull request was closed.
+    pub closed_head: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -690,6 +692,7 @@ fn route(
                 labels,
                 pull: None,
                 merged: false,
+                closed_head: None,
             };
             let v = issue_json(&name, r, &issue);
             r.issues.insert(number, issue);
@@ -721,12 +724,24 @@ fn route(
                     );
                 }
                 Some("open") => {
+                    let head_now = issue.pull.as_ref().and_then(|(h, _)| r.refs.get(h));
+                    if let (Some(then), Some(now)) = (&issue.closed_head, head_now) {
+                        if !is_ancestor(r, then, now) {
+                            return unprocessable(
+                                "Validation Failed: state cannot be changed. The head branch was force-pushed or recreated.",
+                            );
+                        }
+                    }
                     issue.open = true;
                     issue.state_reason = Some("reopened".into());
                 }
                 Some("closed") => {
                     issue.open = false;
                     issue.state_reason = s("state_reason").or(Some("completed".into()));
+                    issue.closed_head = issue
+                        .pull
+                        .as_ref()
+                        .and_then(|(h, _)| r.refs.get(h).cloned());
                 }
                 _ => {}
             }
@@ -921,6 +936,7 @@ fn route(
                 labels: Vec::new(),
                 pull: Some((head, base)),
                 merged: false,
+                closed_head: None,
             };
             let v = pull_json(&name, r, &issue);
             r.issues.insert(number, issue);
