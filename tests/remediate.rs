@@ -674,6 +674,37 @@ fn a_target_whose_gitops_location_cannot_be_read_fails_alone() {
 }
 
 #[test]
+fn huge_findings_give_bodies_under_the_limit_with_a_note() {
+    let f = Fleet::new();
+    f.standard();
+    let mut huge = debug_open(BASELINE);
+    for i in 0..1500 {
+        huge.push_str(&format!(
+            "unknown_section_{i:04}: {{nested_key_with_a_long_name: value-{i}}}\n"
+        ));
+    }
+    f.write("deployed/host.yml", &huge);
+    let (run, _) = f.remediate(1);
+    let issue = f.issue_of("host");
+    let n = issue.body.chars().count();
+    assert!(n <= 65_536 && n > 30_000, "{n}\n{}", run.stderr);
+    assert!(
+        issue
+            .body
+            .starts_with("<!-- regdrift:target=host fingerprint=")
+    );
+    assert!(
+        issue.body.contains("| Severity | Rule |"),
+        "summary table first"
+    );
+    assert!(
+        issue.body.contains("more findings are not listed"),
+        "{}",
+        &issue.body[n.saturating_sub(600)..]
+    );
+}
+
+#[test]
 fn dry_run_reads_and_writes_nothing() {
     let f = Fleet::new();
     f.standard();

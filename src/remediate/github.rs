@@ -144,6 +144,36 @@ fn header_u64(resp_headers: &[(String, String)], name: &str) -> Option<u64> {
         .and_then(|(_, v)| v.trim().parse().ok())
 }
 
+/// How long to wait before retrying a response, or None when it is final. `now` is Unix
+/// seconds (for `x-ratelimit-reset`).
+fn retry_wait(
+    status: u16,
+    message: &str,
+    headers: &[(String, String)],
+    attempt: u32,
+    now: u64,
+) -> Option<Duration> {
+    let retry_after = header_u64(headers, "retry-after").map(Duration::from_secs);
+    let exhausted = header_u64(headers, "x-ratelimit-remaining") == Some(0);
+    let until_reset = header_u64(headers, "x-ratelimit-reset")
+        .map(|reset| Duration::from_secs(reset.saturating_sub(now) + 1));
+    let secondary = secondary_limit(message);
+    let limited = matches!(status, 403 | 429) && (secondary || exhausted);
+    if !(status >= 500 || status == 429 || limited) {
+        return None;
+    }
+    Some(if let Some(w) = retry_after {
+        w
+    } else if let (true, Some(w)) = (exhausted, until_reset) {
+        w
+    } else if secondary {
+        // GitHub: without a Retry-After, wait at least a minute after a secondary limit.
+        Duration::from_secs(60)
+    } else {
+        backoff(attempt)
+    })
+}
+
 fn backoff(attempt: u32) -> Duration {
     Duration::from_secs(1u64 << attempt.min(5))
 }
@@ -251,25 +281,10 @@ impl Client {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        let retry_after = header_u64(&headers, "retry-after").map(Duration::from_secs);
-        let exhausted = header_u64(&headers, "x-ratelimit-remaining") == Some(0);
-        let until_reset = header_u64(&headers, "x-ratelimit-reset").map(|reset| {
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            Duration::from_secs(reset.saturating_sub(now) + 1)
-        });
-        let limited = matches!(status, 403 | 429) && (secondary_limit(&message) || exhausted);
-        if status >= 500 || status == 429 || limited {
-            let wait = if let Some(w) = retry_after {
-                w
-            } else if let (true, Some(w)) = (exhausted, until_reset) {
-                w
-            } else if secondary_limit(&message) {
-                Duration::from_secs(60)
-            } else {
-                backoff(attempt)
-            };
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        if let Some(wait) = retry_wait(status, &message, &headers, attempt, now) {
             return Err(Retryable {
                 wait,
                 message: format!("HTTP {status}: {message}"),
@@ -758,6 +773,54 @@ mod tests {
             "You have triggered an abuse detection mechanism."
         ));
         assert!(!secondary_limit("Resource not accessible by integration"));
+    }
+
+    #[test]
+    fn retry_waits_follow_github_headers() {
+        let h = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let s = Duration::from_secs;
+        // Final answers.
+        assert_eq!(retry_wait(200, "", &[], 0, 0), None);
+        assert_eq!(retry_wait(404, "Not Found", &[], 0, 0), None);
+        assert_eq!(retry_wait(422, "Validation Failed", &[], 0, 0), None);
+        assert_eq!(
+            retry_wait(403, "Resource not accessible by integration", &[], 0, 0),
+            None
+        );
+        // 5xx and 429: Retry-After, else exponential backoff.
+        assert_eq!(retry_wait(502, "", &[], 0, 0), Some(s(1)));
+        assert_eq!(retry_wait(500, "", &[], 3, 0), Some(s(8)));
+        assert_eq!(retry_wait(500, "", &[], 30, 0), Some(s(32)));
+        assert_eq!(
+            retry_wait(429, "", &h(&[("retry-after", "7")]), 0, 0),
+            Some(s(7))
+        );
+        // Secondary limit: Retry-After, else a minute.
+        let msg = "You have exceeded a secondary rate limit";
+        assert_eq!(
+            retry_wait(403, msg, &h(&[("retry-after", "3")]), 0, 0),
+            Some(s(3))
+        );
+        assert_eq!(retry_wait(403, msg, &[], 0, 0), Some(s(60)));
+        // Primary limit exhausted: until x-ratelimit-reset.
+        let reset = h(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "1000"),
+        ]);
+        assert_eq!(
+            retry_wait(403, "API rate limit exceeded", &reset, 0, 990),
+            Some(s(11))
+        );
+        let left = h(&[
+            ("x-ratelimit-remaining", "12"),
+            ("x-ratelimit-reset", "1000"),
+        ]);
+        assert_eq!(retry_wait(403, "Forbidden", &left, 0, 990), None);
     }
 
     #[test]

@@ -610,6 +610,9 @@ fn route(
     let rest: Vec<&str> = segs[3..].iter().map(String::as_str).collect();
     let b = body.cloned().unwrap_or(Value::Null);
     let s = |k: &str| b.get(k).and_then(Value::as_str).map(str::to_string);
+    if s("body").is_some_and(|t| t.chars().count() > 65_536) {
+        return unprocessable("Validation Failed: body is too long (maximum is 65536 characters)");
+    }
     let label_list = |b: &Value| -> Vec<String> {
         b.get("labels")
             .and_then(Value::as_array)
