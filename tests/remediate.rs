@@ -705,6 +705,34 @@ fn huge_findings_give_bodies_under_the_limit_with_a_note() {
 }
 
 #[test]
+fn issues_and_labels_are_found_across_pages() {
+    let f = Fleet::new();
+    f.standard();
+    for i in 0..130 {
+        f.fake.add_label(REPO, &format!("area-{i:03}"));
+    }
+    f.remediate(1);
+    let host = f.issue_of("host");
+    // 230 more labelled issues of other targets: the target's own is now on the third page.
+    for i in 0..230 {
+        let marker = format!("<!-- regdrift:target=old-{i} fingerprint=0 -->");
+        f.fake
+            .add_issue(REPO, "older", &marker, &["regdrift"], i % 2 == 0);
+    }
+    let (run, log) = f.remediate(1);
+    assert_eq!(writes(&log), Vec::<String>::new(), "{}", run.stderr);
+    assert!(
+        log.iter()
+            .any(|r| r.path.ends_with("/issues") && r.query.contains("page=3"))
+    );
+    assert!(
+        log.iter()
+            .any(|r| r.path.ends_with("/labels") && r.query.contains("page=2"))
+    );
+    assert_eq!(f.issue_of("host").number, host.number);
+}
+
+#[test]
 fn dry_run_reads_and_writes_nothing() {
     let f = Fleet::new();
     f.standard();

@@ -261,6 +261,40 @@ impl Fake {
         st.repos.insert(name.into(), repo);
     }
 
+    /// Adds a label (a repository's own labels).
+    pub fn add_label(&self, repo: &str, name: &str) {
+        let mut st = self.state.lock().unwrap();
+        st.next_id += 1;
+        let id = st.next_id;
+        let r = st.repos.get_mut(repo).unwrap();
+        r.labels
+            .insert(name.into(), (id, "ededed".into(), String::new()));
+    }
+
+    /// Adds an issue (someone else's, or an older tool's).
+    pub fn add_issue(&self, repo: &str, title: &str, body: &str, labels: &[&str], open: bool) {
+        let mut st = self.state.lock().unwrap();
+        st.next_id += 1;
+        let id = st.next_id;
+        let r = st.repos.get_mut(repo).unwrap();
+        let number = r.issues.len() as u64 + 1;
+        r.issues.insert(
+            number,
+            Issue {
+                number,
+                id,
+                title: title.into(),
+                body: body.into(),
+                open,
+                state_reason: None,
+                labels: labels.iter().map(|l| l.to_string()).collect(),
+                pull: None,
+                merged: false,
+                closed_head: None,
+            },
+        );
+    }
+
     pub fn inject(&self, method: &str, path_suffix: &str, kind: FaultKind, times: usize) {
         self.state.lock().unwrap().faults.push(Fault {
             method: method.into(),
