@@ -16,6 +16,8 @@
 //!   (a 502 may hide a success), so no retry ever makes a duplicate.
 //!
 //! octocrab's own `retry` feature is off: it resends POSTs at once and ignores `Retry-After`.
+//! No rustls crypto provider needs installing for it: octocrab takes the process default when
+//! one is installed and otherwise builds its connector with ring's provider itself.
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -179,24 +181,23 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 impl Client {
-    /// A client for `api_url` with `token` (None: unauthenticated, for dry runs only).
+    /// A client for `api_url` authenticating with `token` (a personal access token or a
+    /// GitHub App installation token, sent as a bearer token).
     pub fn new(
         api_url: &str,
-        token: Option<String>,
+        token: String,
         write_interval: Duration,
         max_retries: u32,
     ) -> Result<Client, RemediateError> {
-        let mut b = Octocrab::builder()
+        let b = Octocrab::builder()
             .base_uri(api_url)
             .map_err(|e| RemediateError::Client {
                 url: api_url.into(),
                 message: e.to_string(),
             })?
             .set_connect_timeout(Some(Duration::from_secs(10)))
-            .set_read_timeout(Some(Duration::from_secs(60)));
-        if let Some(t) = token {
-            b = b.personal_token(t);
-        }
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .personal_token(token);
         let octo = b.build().map_err(|e| RemediateError::Client {
             url: api_url.into(),
             message: e.to_string(),

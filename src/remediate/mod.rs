@@ -391,7 +391,7 @@ async fn remediate_with(
             .collect();
         return Ok(summary);
     };
-    let client = Client::new(&gh.api_url, Some(token), interval, gh.max_retries)?;
+    let client = Client::new(&gh.api_url, token, interval, gh.max_retries)?;
     let mut unreadable = BTreeMap::new();
     let mut snap = snapshot(&client, &targets, &mut unreadable).await?;
     for (t, e) in &unreadable {
