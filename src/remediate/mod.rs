@@ -356,6 +356,26 @@ async fn execute(client: &Client, a: &Action) -> Result<(), RemediateError> {
     }
 }
 
+/// Carries out the actions in order; after a failure, the rest of that target's actions are
+/// skipped (the next run plans them again from what GitHub then holds).
+async fn execute_all(client: &Client, actions: &[Action], summary: &mut Summary) {
+    let mut failed_targets: BTreeSet<String> = BTreeSet::new();
+    for a in actions {
+        if a.target().is_some_and(|t| failed_targets.contains(t)) {
+            continue;
+        }
+        match execute(client, a).await {
+            Ok(()) => summary.done.push(a.describe()),
+            Err(e) => {
+                summary.failed.push(format!("{}: {e}", a.describe()));
+                if let Some(t) = a.target() {
+                    failed_targets.insert(t.to_string());
+                }
+            }
+        }
+    }
+}
+
 async fn remediate_with(
     loaded: &Loaded,
     out: &RunOutput,
@@ -411,23 +431,7 @@ async fn remediate_with(
     if dry_run {
         return Ok(summary);
     }
-    let mut failed_targets: BTreeMap<String, ()> = BTreeMap::new();
-    for a in &actions {
-        if let Some(t) = a.target() {
-            if failed_targets.contains_key(t) {
-                continue;
-            }
-        }
-        match execute(&client, a).await {
-            Ok(()) => summary.done.push(a.describe()),
-            Err(e) => {
-                summary.failed.push(format!("{}: {e}", a.describe()));
-                if let Some(t) = a.target() {
-                    failed_targets.insert(t.to_string(), ());
-                }
-            }
-        }
-    }
+    execute_all(&client, &actions, &mut summary).await;
     summary.writes = client.writes();
     Ok(summary)
 }
