@@ -4,7 +4,9 @@
 //! snapshot that already matches the report gives no action at all (a second identical run
 //! writes nothing).
 //!
-//! Per target (targets that could not be checked are left alone: their state is unknown):
+//! A target has drifted when it has a finding that fails the run (not waived, at or above
+//! `fail_on`); it is in sync otherwise. Per target (targets that could not be checked are left
+//! alone: their state is unknown):
 //! - **Issue** (mode `issue` or `both`, or `pr` when a pull request cannot restore the target):
 //!   drift and no issue → create; drift and an open issue → update title, body and labels
 //!   where they differ; drift and a closed issue → reopen it (never a second one); in sync
@@ -462,7 +464,12 @@ fn plan_target(input: &TargetInput<'_>, snap: &Snapshot, fail_on: Severity, out:
     let repo = input.repo.as_str();
     let empty = RepoState::default();
     let rs = snap.repos.get(repo).unwrap_or(&empty);
-    let drift = t.findings.iter().any(|f| f.waived.is_none());
+    // Drift is what fails the run: a finding that is not waived and at or above `fail_on`.
+    // Below it (an informational note that can never go away, say) nothing is opened.
+    let drift = t
+        .findings
+        .iter()
+        .any(|f| f.waived.is_none() && f.severity >= fail_on);
     let fp = body::drift_fingerprint(t);
     let labels = body::labels(body::worst(t));
     let wants_pr = matches!(input.mode, RemediationMode::Pr | RemediationMode::Both);
@@ -1024,6 +1031,21 @@ mod tests {
         )];
         let again = plan(&inputs, &snap, Severity::Low);
         assert_eq!(kinds(&again), ["reopen", "reopen"], "{again:#?}");
+    }
+
+    #[test]
+    fn findings_below_fail_on_are_in_sync() {
+        let r = report("web", vec![finding("RD-CFG-008", Severity::Info)]);
+        let snap = snapshot("web", DRIFTED);
+        let inputs = [input(&r, RemediationMode::Both, Some(BASE.as_bytes()))];
+        assert_eq!(plan(&inputs, &snap, Severity::Low), Vec::new());
+        let r = report("web", vec![finding("RD-EXP-001", Severity::Medium)]);
+        let inputs = [input(&r, RemediationMode::Issue, None)];
+        assert_eq!(plan(&inputs, &snap, Severity::High), Vec::new());
+        assert_eq!(
+            kinds(&plan(&inputs, &snap, Severity::Medium)),
+            ["label", "label", "issue"]
+        );
     }
 
     #[test]
