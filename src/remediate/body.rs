@@ -155,12 +155,14 @@ fn finish(mut head: String, t: &TargetReport, fail_on: Severity) -> String {
     head
 }
 
-/// Body of a target's issue; `reason` says why there is no pull request when one was asked.
+/// Body of a target's issue; `reason` says why there is no pull request when one was asked,
+/// `pr_branch` names the branch of the pull request that restores the target, if any.
 pub fn issue_body(
     t: &TargetReport,
     fail_on: Severity,
     fingerprint: &str,
     reason: Option<&str>,
+    pr_branch: Option<&str>,
 ) -> String {
     let mut head = marker(&t.name, fingerprint);
     let _ = writeln!(
@@ -173,6 +175,12 @@ pub fn issue_body(
     }
     if let Some(r) = reason {
         let _ = writeln!(head, "**No pull request:** {r}\n");
+    }
+    if let Some(b) = pr_branch {
+        let _ = writeln!(
+            head,
+            "The pull request from branch `{b}` restores the verified baseline.\n"
+        );
     }
     let _ = writeln!(
         head,
@@ -284,7 +292,7 @@ mod tests {
     fn huge_bodies_stay_under_the_limit_with_a_note() {
         let mut t = target("big");
         t.text_diff = Some("+x\n".repeat(40_000));
-        let b = issue_body(&t, Severity::Low, "f", Some("because"));
+        let b = issue_body(&t, Severity::Low, "f", Some("because"), None);
         assert!(b.chars().count() <= BODY_LIMIT, "{}", b.len());
         assert!(b.starts_with("<!-- regdrift:target=big"));
         assert!(b.contains("left out"), "{}", &b[b.len() - 400..]);

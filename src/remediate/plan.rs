@@ -501,6 +501,7 @@ fn plan_target(input: &TargetInput<'_>, snap: &Snapshot, fail_on: Severity, out:
         }
     }
 
+    let pr_planned = pr_content.is_some();
     if let (Some(g), Some(content)) = (git, pr_content) {
         let branch = body::branch(&t.name);
         let path = input.path.clone().unwrap_or_default();
@@ -597,11 +598,6 @@ fn plan_target(input: &TargetInput<'_>, snap: &Snapshot, fail_on: Severity, out:
     }
 
     // The issue.
-    let issue_reason = if wants_issue {
-        None
-    } else {
-        pr_reason.as_deref()
-    };
     let needs_issue = drift && (wants_issue || pr_reason.is_some());
     let mine: Vec<&Item> = rs
         .items
@@ -619,7 +615,13 @@ fn plan_target(input: &TargetInput<'_>, snap: &Snapshot, fail_on: Severity, out:
             repo,
             target: &t.name,
             title: body::issue_title(t),
-            body: body::issue_body(t, fail_on, &fp, issue_reason),
+            body: body::issue_body(
+                t,
+                fail_on,
+                &fp,
+                pr_reason.as_deref(),
+                pr_planned.then(|| body::branch(&t.name)).as_deref(),
+            ),
             labels,
         };
         match existing {
@@ -940,6 +942,10 @@ mod tests {
         };
         assert_eq!(content, BASE.as_bytes());
         assert_eq!(sha.as_deref(), Some("blob0"));
+        let Action::CreateIssue { body, .. } = &first[5] else {
+            unreachable!()
+        };
+        assert!(body.contains("branch `regdrift/restore/web`"), "{body}");
         apply(&mut snap, &first);
         assert_eq!(plan(&inputs, &snap, Severity::Low), Vec::new());
     }
@@ -1103,6 +1109,16 @@ mod tests {
             Severity::Low,
         ));
         assert!(b.contains("outside GitOps"), "{b}");
+        // Mode both: the issue says why there is no pull request too.
+        let b = issue_reason(&plan(
+            &[input(&r, RemediationMode::Both, Some(BASE.as_bytes()))],
+            &snap,
+            Severity::Low,
+        ));
+        assert!(
+            b.contains("No pull request") && b.contains("outside GitOps"),
+            "{b}"
+        );
         // The baseline carries a secret value.
         let secret_base = "version: 0.1\nhttp:\n  addr: :5000\n  secret: baseline-SECRET-value\n";
         let snap = snapshot("web", DRIFTED);
