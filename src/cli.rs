@@ -48,7 +48,9 @@ pub enum Command {
 
     /// Check every registry listed in regdrift.yml against its verified baseline: bounded
     /// concurrency, one failing target never stops the others, group consistency, history.
-    /// Exit status is the worst: 2 if any target could not be checked.
+    /// Exit status is the worst: 2 if any target could not be checked. With --remediate,
+    /// open, update and close the GitHub pull requests and issues that restore the baseline
+    /// (2 if that fails).
     #[command(after_help = EXIT_STATUS_HELP)]
     Check(CheckArgs),
 
@@ -336,6 +338,18 @@ pub struct CheckArgs {
     /// The date waivers expire against (YYYY-MM-DD; default today, UTC).
     #[arg(long, value_name = "DATE", hide = true)]
     pub today: Option<String>,
+
+    /// After the check, open, update and close GitHub pull requests and issues per target
+    /// (`remediation:` in the config, token from the `github.token_env` variable, default
+    /// GITHUB_TOKEN). What was done goes to stderr. The exit status is the check's, or 2 if
+    /// remediation fails (the report is still written).
+    #[arg(long)]
+    pub remediate: bool,
+
+    /// With --remediate: read GitHub (GET requests only), print the plan to stderr and write
+    /// nothing. Without a token, nothing is read and the plan is made against an empty state.
+    #[arg(long, requires = "remediate")]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Args)]

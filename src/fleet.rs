@@ -402,6 +402,9 @@ pub struct Outcome {
     pub hashes: Hashes,
     /// What to keep for the next incremental run (None: keep the previous entry).
     pub saved: Option<SavedKey>,
+    /// The baseline bytes this target was compared against, only when they were verified in
+    /// this run and the target was checked (what a remediation pull request may write).
+    pub verified_baseline: Option<Vec<u8>>,
 }
 
 fn env_hash(vars: &[EnvVar], d: &Digester) -> String {
@@ -456,6 +459,7 @@ pub fn check_target(
                 facts: None,
                 hashes: Hashes::default(),
                 saved: None,
+                verified_baseline: None,
             };
         }
     };
@@ -467,6 +471,7 @@ pub fn check_target(
                 facts: None,
                 hashes: Hashes::default(),
                 saved: None,
+                verified_baseline: None,
             };
         }
     };
@@ -493,6 +498,7 @@ pub fn check_target(
                 facts: None,
                 hashes,
                 saved: None,
+                verified_baseline: None,
             };
         }
     };
@@ -532,6 +538,7 @@ pub fn check_target(
                 facts: Some(s.key.facts.clone()),
                 hashes,
                 saved: Some(s.key),
+                verified_baseline: None,
             };
         }
     }
@@ -548,6 +555,7 @@ pub fn check_target(
                 facts: None,
                 hashes,
                 saved: None,
+                verified_baseline: None,
             };
         }
     };
@@ -559,6 +567,7 @@ pub fn check_target(
                 facts: None,
                 hashes,
                 saved: None,
+                verified_baseline: None,
             };
         }
     };
@@ -591,6 +600,7 @@ pub fn check_target(
         facts: Some(facts),
         hashes,
         saved: Some(saved),
+        verified_baseline: None,
     }
 }
 
@@ -760,6 +770,7 @@ pub fn check(
                 facts: None,
                 hashes: Hashes::default(),
                 saved: None,
+                verified_baseline: None,
             })
         })
         .collect();
@@ -775,6 +786,15 @@ pub fn check(
     for o in &mut outcomes {
         let findings = std::mem::take(&mut o.report.findings);
         o.report.findings = waivers.apply(&o.report.name, findings);
+    }
+    // Hand out the verified bytes each checked target was compared against (this run's cached
+    // entry), for remediation; none for unverified baselines or failed targets.
+    for (o, t) in outcomes.iter_mut().zip(targets) {
+        if matches!(o.report.status, Status::Checked) {
+            if let Ok((bytes, trust)) = baselines.get(&t.baseline) {
+                o.verified_baseline = trust.verified.then_some(bytes);
+            }
+        }
     }
     let warnings = baselines.warnings.into_inner().unwrap_or_default();
     Ok((outcomes, warnings))

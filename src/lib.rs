@@ -17,6 +17,7 @@ pub mod history;
 pub mod policy;
 pub mod probe;
 pub mod registry;
+pub mod remediate;
 pub mod report;
 pub mod rules;
 pub mod run;

@@ -466,7 +466,40 @@ fn run_check(a: &CheckArgs) -> Result<ExitCode> {
         registry_version: "3.1".into(),
         max_config_size: regdrift::registry::yaml::DEFAULT_MAX_BYTES,
     };
-    emit(&out.report, &r, false)
+    let code = emit(&out.report, &r, false)?;
+    if !a.remediate {
+        return Ok(code);
+    }
+    match regdrift::remediate::remediate(&loaded, &out, a.dry_run) {
+        Ok(s) => {
+            for n in &s.notes {
+                eprintln!("regdrift: remediation: {n}");
+            }
+            let verb = if s.dry_run { "plan" } else { "done" };
+            let lines = if s.dry_run { &s.planned } else { &s.done };
+            if lines.is_empty() && s.failed.is_empty() {
+                eprintln!("regdrift: remediation: nothing to change on GitHub");
+            }
+            for l in lines {
+                eprintln!("regdrift: remediation {verb}: {l}");
+            }
+            for f in &s.failed {
+                eprintln!("regdrift: remediation failed: {f}");
+            }
+            if !s.dry_run {
+                eprintln!("regdrift: remediation: {} write requests", s.writes);
+            }
+            Ok(if s.failed.is_empty() {
+                code
+            } else {
+                ExitCode::from(2)
+            })
+        }
+        Err(e) => {
+            eprintln!("regdrift: remediation failed: {e}");
+            Ok(ExitCode::from(2))
+        }
+    }
 }
 
 fn run_history(a: &HistoryArgs) -> Result<ExitCode> {
@@ -546,9 +579,11 @@ fn run_daemon(a: &DaemonArgs) -> Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    // The remediation hook (schedule.remediate) plugs in here once GitHub remediation exists:
-    // Some(Arc::new(hook)) where the hook implements regdrift::daemon::AfterRun.
-    let daemon = regdrift::daemon::Daemon::new(a.config.clone(), a.once, None);
+    // schedule.remediate: GitHub remediation after each run (the daemon calls the hook only
+    // when the config asks for it).
+    let hook: std::sync::Arc<dyn regdrift::daemon::AfterRun> =
+        std::sync::Arc::new(regdrift::daemon::GitHubRemediation);
+    let daemon = regdrift::daemon::Daemon::new(a.config.clone(), a.once, Some(hook));
     match runtime.block_on(daemon.run()) {
         Ok(code) => Ok(ExitCode::from(code)),
         // Logged, not printed: with --log-format json every stderr line stays a JSON object.

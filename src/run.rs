@@ -57,6 +57,9 @@ pub struct RunOutput {
     pub run_id: String,
     /// The history file the run was appended to.
     pub history: PathBuf,
+    /// Per target name: the baseline bytes it was compared against, only when they were
+    /// verified in this run and the target was checked. Remediation writes nothing else.
+    pub verified_baselines: HashMap<String, Vec<u8>>,
 }
 
 /// The severity a run fails on: the request's, else the config's, else low.
@@ -107,7 +110,14 @@ pub fn run(
         .iter()
         .map(|o| (o.report.name.clone(), o.hashes.clone()))
         .collect();
-    let mut reports: Vec<TargetReport> = outcomes.into_iter().map(|o| o.report).collect();
+    let mut verified_baselines = HashMap::new();
+    let mut reports: Vec<TargetReport> = Vec::with_capacity(outcomes.len());
+    for o in outcomes {
+        if let Some(b) = o.verified_baseline {
+            verified_baselines.insert(o.report.name.clone(), b);
+        }
+        reports.push(o.report);
+    }
     let meta = waivers.meta_findings();
     if !meta.is_empty() {
         reports.push(TargetReport {
@@ -143,5 +153,6 @@ pub fn run(
         warnings,
         run_id,
         history: history.path().to_path_buf(),
+        verified_baselines,
     })
 }

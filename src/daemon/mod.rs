@@ -23,7 +23,8 @@
 //!
 //! [`AfterRun`] is called after each successful run when `schedule.remediate` is true, with
 //! the run's output and the config it ran with. It is the point where GitHub remediation
-//! (pull requests and issues) plugs in: the binary passes the hook to [`Daemon::new`]. It runs
+//! (pull requests and issues) plugs in: the binary passes [`GitHubRemediation`] to
+//! [`Daemon::new`]. It runs
 //! on the run's blocking thread while the run still holds the `running` flag, so remediation
 //! never overlaps a run; an async implementation can use
 //! `tokio::runtime::Handle::current().block_on(..)` there. A hook error is logged and counted
@@ -54,6 +55,40 @@ pub trait AfterRun: Send + Sync {
     /// Acts on a finished run (open, update or close pull requests and issues). Runs on a
     /// blocking thread; an error is logged and counted, and the daemon goes on.
     fn after_run(&self, output: &RunOutput, loaded: &Loaded) -> Result<()>;
+}
+
+/// The after-run hook of `schedule.remediate`: GitHub remediation
+/// ([`crate::remediate::remediate_async`]) on the daemon's runtime. Each action is logged; any
+/// failed action makes the hook fail (logged and counted), and the next run converges.
+pub struct GitHubRemediation;
+
+impl AfterRun for GitHubRemediation {
+    fn after_run(&self, output: &RunOutput, loaded: &Loaded) -> Result<()> {
+        let handle = tokio::runtime::Handle::current();
+        let s = handle.block_on(crate::remediate::remediate_async(loaded, output, false))?;
+        for n in &s.notes {
+            tracing::info!(event = "remediation_note", note = %n, "remediation");
+        }
+        for d in &s.done {
+            tracing::info!(event = "remediation_done", action = %d, "remediation");
+        }
+        tracing::info!(
+            event = "remediation_finished",
+            writes = s.writes,
+            done = s.done.len(),
+            failed = s.failed.len(),
+            "remediation finished"
+        );
+        if s.failed.is_empty() {
+            Ok(())
+        } else {
+            anyhow::bail!(
+                "{} remediation action(s) failed: {}",
+                s.failed.len(),
+                s.failed.join("; ")
+            )
+        }
+    }
 }
 
 /// The config in force and its checked schedule.

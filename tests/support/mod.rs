@@ -1,7 +1,11 @@
 //! A fleet in a temporary directory for the daemon and action tests: a baseline git repository
 //! whose commit is signed with an SSH key `ssh-keygen` generates now, an allowed-signers file
 //! outside it, deployed configs and a `regdrift.yml`. (The same shape as `tests/fleet.rs`.)
+//! Also the fake GitHub and the OpenAPI validator it checks requests with (`github`, `openapi`).
 #![allow(dead_code)]
+
+pub mod github;
+pub mod openapi;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
