@@ -80,6 +80,9 @@ pub fn run(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<RunOutput> {
     let cfg = &loaded.config;
+    if let Some(gh) = &cfg.github {
+        crate::source::command::withhold_env(&gh.token_env);
+    }
     let fail_on = fail_on(loaded, req.fail_on.as_deref())?;
     let opts = CheckOptions {
         only: req.only.clone(),

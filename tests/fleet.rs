@@ -1779,3 +1779,55 @@ fn a_malformed_env_line_fails_its_target_without_leaking_the_value() {
     let (_, history) = f.history();
     assert_no_secret("regdrift history", &history.stdout);
 }
+
+/// A `command` source (say `ssh host cat config.yml`) never sees regdrift's own secrets: the
+/// GitHub token variables (including the configured `github.token_env`) and the digest key are
+/// removed from its environment; everything else passes through.
+#[test]
+fn command_sources_never_see_the_github_token_or_the_digest_key() {
+    let f = Fleet::new();
+    f.write("deployed/clean.yml", BASELINE);
+    f.write("fetch.sh", "env > seen.env\ncat deployed/clean.yml\n");
+    f.write(
+        "regdrift.yml",
+        "version: 1\nstate_dir: state\n\
+         baseline:\n  repo: baselines\n  ref: main\n  allowed_signers: trust/allowed_signers\n\
+         github: {token_env: MY_PAT, repository: org/gitops}\n\
+         targets:\n  - name: remote\n    baseline: prod/registry.yml\n    source: {command: {argv: [sh, fetch.sh]}}\n",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_regdrift"))
+        .current_dir(f.root())
+        .env("HOME", f.root())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GITHUB_TOKEN", "ghp_withheld_default_name_0001")
+        .env("GH_TOKEN", "ghp_withheld_gh_cli_name_0002")
+        .env("MY_PAT", "github_pat_withheld_configured_0003")
+        .env("REGDRIFT_DIGEST_KEY", "digest-key-withheld-0004")
+        .env("SSH_AUTH_SOCK", "/tmp/agent-passes-through")
+        .args(["check", "-c", "regdrift.yml", "--format", "json"])
+        .output()
+        .expect("regdrift runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen = f.read("seen.env");
+    assert!(
+        seen.contains("SSH_AUTH_SOCK=/tmp/agent-passes-through"),
+        "{seen}"
+    );
+    for secret in [
+        "ghp_withheld_default_name_0001",
+        "ghp_withheld_gh_cli_name_0002",
+        "github_pat_withheld_configured_0003",
+        "digest-key-withheld-0004",
+    ] {
+        assert!(
+            !seen.contains(secret),
+            "{secret} reached the command source"
+        );
+    }
+}

@@ -13,6 +13,10 @@
 //! - Nothing secret reaches a message: the command line shown in messages and labels and the
 //!   quoted standard error are passed through [`redact`], which hides everything after `=` (or
 //!   after `:` following the word) on a line that mentions a password, secret or token.
+//! - The program never sees regdrift's own secrets: the GitHub token variables (the usual
+//!   names, and `github.token_env` registered by [`withhold_env`]), CI runtime tokens and
+//!   `REGDRIFT_DIGEST_KEY` are removed from its environment. A `ssh host cat ...` source has no
+//!   business with the token that opens pull requests.
 
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -62,6 +66,37 @@ pub fn parse_timeout(timeout: &str, command: &str) -> Result<Duration, SourceErr
     }
 }
 
+/// Variables holding regdrift's own secrets, never passed to a command source.
+const WITHHELD_ENV: [&str; 7] = [
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "GH_ENTERPRISE_TOKEN",
+    "GITHUB_ENTERPRISE_TOKEN",
+    "ACTIONS_RUNTIME_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "REGDRIFT_DIGEST_KEY",
+];
+
+static EXTRA_WITHHELD: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Also withholds `name` (e.g. the configured `github.token_env`) from every command run from
+/// now on in this process.
+pub fn withhold_env(name: &str) {
+    if let Ok(mut v) = EXTRA_WITHHELD.lock()
+        && !v.iter().any(|n| n == name)
+    {
+        v.push(name.to_owned());
+    }
+}
+
+fn withheld_env() -> Vec<String> {
+    let mut names: Vec<String> = WITHHELD_ENV.iter().map(|s| (*s).to_owned()).collect();
+    if let Ok(v) = EXTRA_WITHHELD.lock() {
+        names.extend(v.iter().cloned());
+    }
+    names
+}
+
 /// Runs `argv` in `base_dir` and returns its standard output. `field` names the setting in
 /// messages (`source.command`, `env.command`).
 pub fn run(
@@ -93,7 +128,11 @@ pub fn run(
         }
     };
 
-    let mut child = Command::new(program_path(program, base_dir))
+    let mut cmd = Command::new(program_path(program, base_dir));
+    for name in withheld_env() {
+        cmd.env_remove(name);
+    }
+    let mut child = cmd
         .args(&argv[1..])
         .current_dir(base_dir)
         .stdin(Stdio::null())
