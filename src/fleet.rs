@@ -95,7 +95,9 @@ pub fn select<'a>(targets: &'a [Target], opts: &CheckOptions) -> Result<Vec<&'a 
 }
 
 /// A baseline as loaded for this run: its bytes and how it was trusted, or why not.
-type BaselineEntry = Result<(Vec<u8>, TrustInfo), String>;
+/// The bytes are shared (`Arc`): every target of a baseline, and the run's output for
+/// remediation, refer to one copy.
+type BaselineEntry = Result<(Arc<[u8]>, TrustInfo), String>;
 
 /// A baseline built and prepared for comparison, or why it could not be built.
 type PreparedEntry = Result<Arc<evaluate::Prepared<'static>>, String>;
@@ -148,7 +150,7 @@ impl<'a> Baselines<'a> {
         if let (Some(w), Ok(mut all)) = (&trusted.1.warning, self.warnings.lock()) {
             all.push(w.clone());
         }
-        Ok(trusted)
+        Ok((Arc::from(trusted.0), trusted.1))
     }
 
     /// The baseline at `path` built for `version` and prepared for comparison (cached).
@@ -404,7 +406,7 @@ pub struct Outcome {
     pub saved: Option<SavedKey>,
     /// The baseline bytes this target was compared against, only when they were verified in
     /// this run and the target was checked (what a remediation pull request may write).
-    pub verified_baseline: Option<Vec<u8>>,
+    pub verified_baseline: Option<Arc<[u8]>>,
 }
 
 fn env_hash(vars: &[EnvVar], d: &Digester) -> String {

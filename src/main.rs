@@ -161,8 +161,30 @@ fn policy(r: &ReportArgs) -> Result<(Severity, Waivers)> {
     Ok((fail_on, waivers))
 }
 
+/// Writes `value` as pretty JSON, streamed: a fleet's report can be tens of megabytes, and
+/// building it as one string first would double the run's peak memory.
+fn write_json<T: serde::Serialize>(path: Option<&std::path::Path>, value: &T) -> Result<()> {
+    fn to<W: Write, T: serde::Serialize>(w: W, value: &T) -> std::io::Result<()> {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
+        serde_json::to_writer_pretty(&mut w, value).map_err(std::io::Error::other)?;
+        w.write_all(b"\n")?;
+        w.flush()
+    }
+    match path {
+        Some(p) => std::fs::File::create(p)
+            .and_then(|f| to(f, value))
+            .with_context(|| format!("writing {}", p.display())),
+        None => to(std::io::stdout().lock(), value).context("writing to stdout"),
+    }
+}
+
 fn emit(report: &Report, r: &ReportArgs, with_diff: bool) -> Result<ExitCode> {
+    let exit = ExitCode::from(report.summary.exit_code);
     let text = match r.format {
+        ReportFormat::Json => return write_json(r.output.as_deref(), report).map(|()| exit),
+        ReportFormat::Sarif => {
+            return write_json(r.output.as_deref(), &report::sarif::render(report)).map(|()| exit);
+        }
         ReportFormat::Human => report::human::render(
             report,
             show::Style {
@@ -170,14 +192,12 @@ fn emit(report: &Report, r: &ReportArgs, with_diff: bool) -> Result<ExitCode> {
             },
             with_diff,
         ),
-        ReportFormat::Json => serde_json::to_string_pretty(report)? + "\n",
-        ReportFormat::Sarif => serde_json::to_string_pretty(&report::sarif::render(report))? + "\n",
         ReportFormat::Markdown => {
             report::markdown::render(report, report::markdown::GITHUB_BODY_LIMIT)
         }
     };
     write_output(r.output.as_deref(), &text)?;
-    Ok(ExitCode::from(report.summary.exit_code))
+    Ok(exit)
 }
 
 fn with_meta(

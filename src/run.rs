@@ -59,7 +59,7 @@ pub struct RunOutput {
     pub history: PathBuf,
     /// Per target name: the baseline bytes it was compared against, only when they were
     /// verified in this run and the target was checked. Remediation writes nothing else.
-    pub verified_baselines: HashMap<String, Vec<u8>>,
+    pub verified_baselines: HashMap<String, std::sync::Arc<[u8]>>,
 }
 
 /// The severity a run fails on: the request's, else the config's, else low.

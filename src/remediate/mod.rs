@@ -138,7 +138,7 @@ fn inputs<'a>(settings: &'a [Settings], out: &'a RunOutput) -> Vec<TargetInput<'
                 repo: s.repo.clone(),
                 path: s.path.clone(),
                 kubernetes: s.kubernetes.clone(),
-                baseline: out.verified_baselines.get(&s.target).map(Vec::as_slice),
+                baseline: out.verified_baselines.get(&s.target).map(|b| &b[..]),
                 version: s.version,
             })
         })
