@@ -427,11 +427,30 @@ fn validate(c: &FleetConfig) -> Result<(), String> {
         if let Some(r) = &g.repository {
             repository_name(r, "github.repository")?;
         }
-        if !g.api_url.starts_with("https://") && !g.api_url.starts_with("http://") {
+        let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+            .iter()
+            .any(|p| g.api_url.starts_with(p));
+        if !g.api_url.starts_with("https://") && !loopback {
             return Err(format!(
-                "github.api_url: {:?} must be an http(s) URL",
-                g.api_url
+                "github.api_url: {} must be an https URL (plain http only to 127.0.0.1, localhost or [::1]): the token travels with every request",
+                crate::probe::without_userinfo(&g.api_url)
             ));
+        }
+        let name_ok = g.token_env.chars().enumerate().all(|(i, c)| {
+            c == '_'
+                || c.is_ascii_uppercase()
+                || c.is_ascii_lowercase()
+                || (i > 0 && c.is_ascii_digit())
+        });
+        let looks_like_a_token = ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"]
+            .iter()
+            .any(|p| g.token_env.starts_with(p));
+        if g.token_env.is_empty() || !name_ok || looks_like_a_token {
+            // Never echo it: a token pasted here by mistake must not reach the logs.
+            return Err(
+                "github.token_env must name an environment variable (letters, digits, _), e.g. GITHUB_TOKEN; it is not the token itself"
+                    .into(),
+            );
         }
     }
     if let Some(s) = &c.schedule {
@@ -488,6 +507,13 @@ fn validate(c: &FleetConfig) -> Result<(), String> {
             }
             if let Some(to) = &p.timeout {
                 positive_duration(to, &format!("target {}: probe.timeout", t.name))?;
+            }
+            if crate::probe::without_userinfo(&p.url) != p.url {
+                return Err(format!(
+                    "target {}: probe.url {} carries credentials: the probe never sends any; remove user:password@",
+                    t.name,
+                    crate::probe::without_userinfo(&p.url)
+                ));
             }
         }
     }
@@ -586,6 +612,27 @@ mod tests {
                 .contains("schedule.remediate needs")
         );
         assert!(semantic_error("", "    probe: {url: registry:5000}\n").contains("probe.url"));
+        let e = semantic_error("", "    probe: {url: 'https://bob:s3cr3t-token@r:5000'}\n");
+        assert!(
+            e.contains("carries credentials") && !e.contains("s3cr3t"),
+            "{e}"
+        );
+        let e = semantic_error("github: {token_env: ghp_0123456789abcdef-xyz}\n", "");
+        assert!(
+            e.contains("token_env must name") && !e.contains("ghp_0123"),
+            "{e}"
+        );
+        assert!(
+            semantic_error(
+                "github: {api_url: 'http://github.example.com/api/v3'}\n",
+                ""
+            )
+            .contains("must be an https URL")
+        );
+        assert_eq!(
+            semantic_error("github: {api_url: 'http://127.0.0.1:8080'}\n", ""),
+            ""
+        );
         assert!(
             semantic_error("", "    probe: {url: 'https://r:5000', timeout: soon}\n")
                 .contains("probe.timeout")

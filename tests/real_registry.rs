@@ -376,9 +376,16 @@ fn a_different_realm_and_an_expiring_untrusted_certificate() {
         .iter()
         .find(|f| f.rule_id == "RD-PROBE-004")
         .unwrap();
-    // Made for 5 days a moment ago: 4 or 5 whole days left, depending on the second.
+    // Made for 5 days a moment ago: its notAfter, as a date, is in the message (a date rather
+    // than "in N days", so the message does not change from one day to the next).
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let days = |d: i64| regdrift::history::format_rfc3339(now + d * 86_400)[..10].to_string();
     assert!(
-        exp.message.contains("expires in 4 days") || exp.message.contains("expires in 5 days"),
+        exp.message.contains(&format!("expires on {}", days(4)))
+            || exp.message.contains(&format!("expires on {}", days(5))),
         "{}",
         exp.message
     );

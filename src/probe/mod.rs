@@ -139,10 +139,23 @@ pub struct ProbeUrl {
     pub prefix: String,
 }
 
+/// `url` with any userinfo (`user:token@`) replaced by `***@`, for messages: a URL refused for
+/// carrying credentials must not print them.
+pub fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
 impl ProbeUrl {
     pub fn parse(url: &str) -> Result<ProbeUrl, ProbeError> {
         let bad = |why: &str| ProbeError::BadUrl {
-            url: url.into(),
+            url: without_userinfo(url),
             why: why.into(),
         };
         let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("no scheme"))?;
@@ -584,7 +597,12 @@ impl<'a> Probe<'a> {
                 Hit::new(
                     "RD-PROBE-004",
                     "http.tls.certificate",
-                    format!("the certificate expired {} days ago", (-left) / 86_400),
+                    // The date, not "N days ago": a message that changes every day would
+                    // update the remediation issue every day with nothing new in it.
+                    format!(
+                        "the certificate expired on {}",
+                        crate::history::format_rfc3339(not_after)
+                    ),
                 )
                 .severity(Severity::High),
             );
@@ -593,8 +611,8 @@ impl<'a> Probe<'a> {
                 "RD-PROBE-004",
                 "http.tls.certificate",
                 format!(
-                    "the certificate expires in {} days (warning under {EXPIRY_WARNING_DAYS})",
-                    left / 86_400
+                    "the certificate expires on {} (warning under {EXPIRY_WARNING_DAYS} days)",
+                    crate::history::format_rfc3339(not_after)
                 ),
             ));
         }

@@ -43,10 +43,15 @@ pub fn branch(target: &str) -> String {
     // A git ref component may not start with a dot nor end with `.lock`.
     let safe = safe.trim_start_matches('.');
     let safe = safe.strip_suffix(".lock").unwrap_or(safe);
-    format!(
-        "regdrift/restore/{}",
-        if safe.is_empty() { "-" } else { safe }
-    )
+    let safe = if safe.is_empty() { "-" } else { safe };
+    if safe == target {
+        format!("regdrift/restore/{safe}")
+    } else {
+        // Sanitising is not one-to-one (`eu:prod` and `eu-prod`): a changed name carries a
+        // hash of the real one, so two targets never share a branch.
+        let h = blake3::hash(target.as_bytes()).to_hex();
+        format!("regdrift/restore/{safe}-{}", &h[..8])
+    }
 }
 
 fn encode(name: &str) -> String {
@@ -284,8 +289,12 @@ mod tests {
     #[test]
     fn branch_names_are_valid_refs() {
         assert_eq!(branch("prod-eu-1"), "regdrift/restore/prod-eu-1");
-        assert_eq!(branch("a:b~c"), "regdrift/restore/a-b-c");
-        assert_eq!(branch(".x.lock"), "regdrift/restore/x");
+        assert!(branch("a:b~c").starts_with("regdrift/restore/a-b-c-"));
+        assert!(branch(".x.lock").starts_with("regdrift/restore/x-"));
+        // Sanitising is not one-to-one; the branches still differ.
+        assert_ne!(branch("eu:prod"), branch("eu-prod"));
+        assert_ne!(branch("a.lock"), branch("a"));
+        assert_eq!(branch("eu-prod"), "regdrift/restore/eu-prod");
     }
 
     #[test]

@@ -281,7 +281,8 @@ impl Action {
 }
 
 fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(12)]
+    // A sha comes from the server: never slice inside a character.
+    sha.get(..12).unwrap_or(sha)
 }
 
 /// Why a pull request cannot restore a target (said in the issue instead).
@@ -372,18 +373,21 @@ fn secret_keys(bytes: &[u8], opts: &BuildOptions) -> Result<BTreeSet<String>, St
         .collect())
 }
 
+/// GitHub compares label names without regard to case (`Regdrift` is `regdrift`).
 fn managed(label: &str) -> bool {
-    label == body::LABEL || label.starts_with(body::SEVERITY_PREFIX)
+    let l = label.to_ascii_lowercase();
+    l == body::LABEL || l.starts_with(body::SEVERITY_PREFIX)
 }
 
-/// The labels to set when the managed ones differ from `want` (others are kept).
+/// The labels to set when the managed ones differ from `want` (others are kept). Names are
+/// compared without regard to case, as GitHub does.
 fn label_update(have: &[String], want: &[String]) -> Option<Vec<String>> {
-    let have_managed: BTreeSet<&str> = have
+    let have_managed: BTreeSet<String> = have
         .iter()
-        .map(String::as_str)
         .filter(|l| managed(l))
+        .map(|l| l.to_ascii_lowercase())
         .collect();
-    let want_set: BTreeSet<&str> = want.iter().map(String::as_str).collect();
+    let want_set: BTreeSet<String> = want.iter().map(|l| l.to_ascii_lowercase()).collect();
     if have_managed == want_set {
         return None;
     }
@@ -681,7 +685,10 @@ pub fn plan(inputs: &[TargetInput<'_>], snap: &Snapshot, fail_on: Severity) -> V
             _ => continue,
         };
         for l in labels.iter().filter(|l| managed(l)) {
-            let exists = snap.repos.get(repo).is_some_and(|r| r.labels.contains(l));
+            let exists = snap
+                .repos
+                .get(repo)
+                .is_some_and(|r| r.labels.iter().any(|have| have.eq_ignore_ascii_case(l)));
             if !exists {
                 needed.insert((repo.clone(), l.clone()));
             }
@@ -705,6 +712,25 @@ pub fn plan(inputs: &[TargetInput<'_>], snap: &Snapshot, fail_on: Severity) -> V
 
 #[cfg(test)]
 mod tests {
+
+    /// GitHub compares label names without case: `Regdrift` already is `regdrift`, so no
+    /// create or update request follows (regression: every run re-sent the labels).
+    #[test]
+    fn labels_that_differ_only_in_case_need_no_update() {
+        let have = vec![
+            "Regdrift".to_string(),
+            "Severity:High".to_string(),
+            "team".to_string(),
+        ];
+        let want = vec!["regdrift".to_string(), "severity:high".to_string()];
+        assert_eq!(super::label_update(&have, &want), None);
+        assert!(super::label_update(&have, &["regdrift".into(), "severity:low".into()]).is_some());
+        assert_eq!(
+            super::short("é"),
+            "é",
+            "a server's sha is never sliced inside a character"
+        );
+    }
     use super::*;
     use crate::report::{Finding, Location, TrustInfo, WaiverRef};
     use crate::rules::{Category, Direction};

@@ -236,7 +236,10 @@ pub fn summary(r: &Report, limit: usize) -> String {
 /// `exit-code`, `report` and `sarif` (paths, empty when none).
 pub fn outputs(r: &Report, report: &str, sarif: Option<&str>) -> Vec<(&'static str, String)> {
     let c = &r.summary.counts;
-    let findings = c.critical + c.high + c.medium + c.low + c.info;
+    // The counts come from a JSON file: add without overflow.
+    let findings = [c.critical, c.high, c.medium, c.low, c.info]
+        .iter()
+        .fold(0usize, |a, b| a.saturating_add(*b));
     vec![
         ("drift", (findings > 0).to_string()),
         (

@@ -90,7 +90,11 @@ pub fn render(r: &Report, limit: usize) -> String {
             details.push(d + "\n");
         }
         if let Some(diff) = t.text_diff.as_ref().filter(|d| !d.is_empty()) {
-            details.push(format!("<details><summary>Diff of the effective configs of {} (redacted)</summary>\n\n```diff\n{}```\n\n</details>\n\n", t.name, diff));
+            // A fence longer than any run of backticks in the diff, so no config value can
+            // close it and inject Markdown.
+            let longest = diff.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+            let fence = "`".repeat(longest.max(2) + 1);
+            details.push(format!("<details><summary>Diff of the effective configs of {} (redacted)</summary>\n\n{fence}diff\n{}{fence}\n\n</details>\n\n", t.name, diff));
         }
     }
     assemble(head, rows, details, limit)
@@ -131,4 +135,32 @@ fn assemble(head: String, rows: Vec<String>, details: Vec<String>, limit: usize)
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::report::{Report, Status, TargetReport};
+    use crate::rules::Severity;
+
+    /// A config value with backticks cannot close the diff's code fence and inject Markdown
+    /// into an issue body.
+    #[test]
+    fn the_diff_fence_is_longer_than_any_backtick_run_in_the_diff() {
+        let t = TargetReport {
+            name: "t".into(),
+            status: Status::Checked,
+            baseline_trust: None,
+            baseline: None,
+            deployed: None,
+            findings: Vec::new(),
+            changes: None,
+            text_diff: Some("+  realm: x````\n![img](https://evil/)\n".into()),
+            resolved: Vec::new(),
+            group: None,
+            reused: false,
+        };
+        let md = super::render(&Report::new("check", vec![t], Severity::Low), 60_000);
+        assert!(md.contains("`````diff\n"), "{md}");
+        assert!(md.contains("\n`````\n"), "{md}");
+    }
 }
