@@ -47,7 +47,7 @@ pub struct TimedTcp {
 impl TimedTcp {
     /// Connects to `host:port` (each resolved address in turn) before the deadline.
     pub fn connect(host: &str, port: u16, deadline: Deadline) -> io::Result<TimedTcp> {
-        let addrs: Vec<SocketAddr> = (host_for_socket(host), port).to_socket_addrs()?.collect();
+        let addrs = resolve(host_for_socket(host), port, deadline)?;
         let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
         for a in addrs {
             match TcpStream::connect_timeout(&a, deadline.remaining()?) {
@@ -59,6 +59,34 @@ impl TimedTcp {
             }
         }
         Err(last)
+    }
+}
+
+/// Resolves `host` before the deadline. The system resolver has no timeout of its own, so a
+/// name is looked up on a helper thread that is abandoned (left to finish on its own) when the
+/// deadline passes: a hung DNS server cannot hold a probe, a fleet run or the daemon's
+/// no-overlap guard beyond the probe's timeout. Address literals need no lookup.
+fn resolve(host: &str, port: u16, deadline: Deadline) -> io::Result<Vec<SocketAddr>> {
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let name = host.to_owned();
+    std::thread::Builder::new()
+        .name("probe-resolve".into())
+        .spawn(move || {
+            let _ = tx.send(
+                (name.as_str(), port)
+                    .to_socket_addrs()
+                    .map(Iterator::collect),
+            );
+        })?;
+    match rx.recv_timeout(deadline.remaining()?) {
+        Ok(result) => result,
+        Err(_) => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("timed out resolving {host}"),
+        )),
     }
 }
 
@@ -209,6 +237,20 @@ pub fn parse(buf: &[u8]) -> Option<Response> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn name_resolution_is_bounded_by_the_deadline() {
+        let later = Deadline::after(Duration::from_secs(5));
+        assert_eq!(
+            resolve("127.0.0.1", 5000, later).unwrap(),
+            ["127.0.0.1:5000".parse::<SocketAddr>().unwrap()]
+        );
+        assert!(!resolve("localhost", 5000, later).unwrap().is_empty());
+        // No time left: a name is not looked up at all.
+        let gone = Deadline::after(Duration::ZERO);
+        let e = resolve("registry.example.invalid", 5000, gone).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::TimedOut, "{e}");
+    }
 
     #[test]
     fn parses_status_headers_and_body() {

@@ -23,9 +23,9 @@
 //! config keys concerned (so waivers written for the config apply), and their fingerprints are
 //! kept apart from config findings of the same rule and key (a `probe:` prefix), so history
 //! tells "configured" from "observed". Network use is limited to the URL's host and the debug
-//! address; each connection and its request is bounded by the timeout (name resolution goes
-//! through the system resolver, which std cannot bound: use an IP address or a local resolver
-//! where that matters). The probe is synchronous (std sockets): a fleet check runs it on its
+//! address; each connection and its request, name resolution included, is bounded by the
+//! timeout (the system resolver runs on a helper thread that is abandoned at the deadline).
+//! The probe is synchronous (std sockets): a fleet check runs it on its
 //! worker threads.
 //!
 //! Errors: a registry that cannot be reached at all (nothing listening, no answer in time, TLS
