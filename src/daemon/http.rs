@@ -25,8 +25,9 @@ use tokio::sync::{Semaphore, watch};
 
 /// Largest request head accepted.
 pub const MAX_REQUEST: usize = 8 * 1024;
-/// Longest time a client may take to send its request head.
-pub const READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest time a client may take to send its request head. A scraper or a liveness probe
+/// sends its few hundred bytes at once; short, so slow clients cannot hold every slot long.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(2);
 /// Connections served at once.
 pub const MAX_CONNECTIONS: usize = 32;
 
