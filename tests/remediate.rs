@@ -969,3 +969,35 @@ fn the_daemon_remediates_after_its_run_when_the_schedule_says_so() {
     let (_, log) = f.remediate(1);
     assert_eq!(writes(&log), Vec::<String>::new());
 }
+
+/// Someone removes the `regdrift` label from our issue and pull request: the next run finds them
+/// by their marker (open items are read before anything is created), puts the labels back and
+/// creates nothing. Regression: the label-filtered listing alone missed them and a duplicate
+/// issue was opened.
+#[test]
+fn an_item_whose_label_was_removed_is_found_by_its_marker_not_duplicated() {
+    let f = Fleet::new();
+    f.standard();
+    f.remediate(1);
+    let issue = f.issue_of("web");
+    let pull = f.pull_of("web");
+    f.fake.strip_labels(REPO, issue.number);
+    f.fake.strip_labels(REPO, pull.number);
+    let (_, log) = f.remediate(1);
+    let posts: Vec<String> = writes(&log)
+        .into_iter()
+        .filter(|w| w.starts_with("POST"))
+        .collect();
+    assert_eq!(posts, Vec::<String>::new(), "nothing is created again");
+    let again = f.issue_of("web");
+    assert_eq!(again.number, issue.number);
+    assert!(
+        again.labels.contains(&"regdrift".to_string()),
+        "{:?}",
+        again.labels
+    );
+    assert_eq!(f.pull_of("web").number, pull.number);
+    // Converged: a further run writes nothing.
+    let (_, log) = f.remediate(1);
+    assert_eq!(writes(&log), Vec::<String>::new());
+}

@@ -416,12 +416,22 @@ impl Client {
 
     /// Issues and pull requests labelled `regdrift`, open and closed.
     pub async fn items(&self, repo: &str) -> Result<Vec<Item>, RemediateError> {
-        let all = self
-            .pages(&format!(
-                "/repos/{repo}/issues?labels={}&state=all",
-                super::body::LABEL
-            ))
-            .await?;
+        self.items_at(&format!(
+            "/repos/{repo}/issues?labels={}&state=all",
+            super::body::LABEL
+        ))
+        .await
+    }
+
+    /// Every open issue and pull request, labelled or not: read only before creating one, to
+    /// find an item of ours whose `regdrift` label someone removed (its marker is still there).
+    pub async fn open_items(&self, repo: &str) -> Result<Vec<Item>, RemediateError> {
+        self.items_at(&format!("/repos/{repo}/issues?state=open"))
+            .await
+    }
+
+    async fn items_at(&self, path: &str) -> Result<Vec<Item>, RemediateError> {
+        let all = self.pages(path).await?;
         Ok(all
             .iter()
             .map(|i| Item {

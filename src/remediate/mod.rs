@@ -424,6 +424,9 @@ async fn remediate_with(
         .filter(|i| !unreadable.contains_key(&i.report.name))
         .collect();
     let mut actions = plan::plan(&inputs, &snap, fail_on);
+    if add_unlabelled_items(&client, &mut snap, &actions).await? {
+        actions = plan::plan(&inputs, &snap, fail_on);
+    }
     if add_last_comments(&client, &mut snap, &actions).await? {
         actions = plan::plan(&inputs, &snap, fail_on);
     }
@@ -434,6 +437,42 @@ async fn remediate_with(
     execute_all(&client, &actions, &mut summary).await;
     summary.writes = client.writes();
     Ok(summary)
+}
+
+/// Before anything is created: open items that carry a regdrift marker but lost the
+/// `regdrift` label (removed by hand, or dropped by GitHub when the token may not label) are
+/// added to the snapshot, so the plan updates them (labels included) instead of opening a
+/// duplicate. Returns whether any was found. Only repositories with a planned creation are
+/// read, so a run with nothing to create costs no extra request.
+async fn add_unlabelled_items(
+    client: &Client,
+    snap: &mut Snapshot,
+    actions: &[Action],
+) -> Result<bool, RemediateError> {
+    let repos: BTreeSet<&str> = actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::CreateIssue { repo, .. } | Action::CreatePull { repo, .. } => {
+                Some(repo.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    let mut found = false;
+    for repo in repos {
+        let open = client.open_items(repo).await?;
+        let Some(state) = snap.repos.get_mut(repo) else {
+            continue;
+        };
+        for item in open {
+            let ours = item.body.contains("<!-- regdrift:target=");
+            if ours && !state.items.iter().any(|i| i.number == item.number) {
+                state.items.push(item);
+                found = true;
+            }
+        }
+    }
+    Ok(found)
 }
 
 fn settings_of(loaded: &Loaded) -> Result<(&GitHubSettings, Duration), RemediateError> {

@@ -295,6 +295,13 @@ impl Fake {
         );
     }
 
+    /// Removes every label of an issue or pull request (as someone editing it by hand).
+    pub fn strip_labels(&self, repo: &str, number: u64) {
+        let mut st = self.state.lock().unwrap();
+        let r = st.repos.get_mut(repo).unwrap();
+        r.issues.get_mut(&number).unwrap().labels.clear();
+    }
+
     pub fn inject(&self, method: &str, path_suffix: &str, kind: FaultKind, times: usize) {
         self.state.lock().unwrap().faults.push(Fault {
             method: method.into(),
