@@ -433,7 +433,7 @@ fn validate(c: &FleetConfig) -> Result<(), String> {
         if !g.api_url.starts_with("https://") && !loopback {
             return Err(format!(
                 "github.api_url: {} must be an https URL (plain http only to 127.0.0.1, localhost or [::1]): the token travels with every request",
-                crate::probe::without_userinfo(&g.api_url)
+                crate::registry::redact::strip_userinfo(&g.api_url)
             ));
         }
         let name_ok = g.token_env.chars().enumerate().all(|(i, c)| {
@@ -508,11 +508,11 @@ fn validate(c: &FleetConfig) -> Result<(), String> {
             if let Some(to) = &p.timeout {
                 positive_duration(to, &format!("target {}: probe.timeout", t.name))?;
             }
-            if crate::probe::without_userinfo(&p.url) != p.url {
+            if crate::registry::redact::strip_userinfo(&p.url) != p.url {
                 return Err(format!(
                     "target {}: probe.url {} carries credentials: the probe never sends any; remove user:password@",
                     t.name,
-                    crate::probe::without_userinfo(&p.url)
+                    crate::registry::redact::strip_userinfo(&p.url)
                 ));
             }
         }

@@ -169,17 +169,9 @@ pub fn lint(target: &str, cfg: &EffectiveConfig, d: &Digester, waivers: &Waivers
     sort(&mut findings);
     let findings = waivers.apply(target, findings);
     TargetReport {
-        name: target.into(),
-        status: Status::Checked,
-        baseline_trust: None,
-        baseline: None,
         deployed: Some(config_info(cfg, d)),
         findings,
-        changes: None,
-        text_diff: None,
-        resolved: Vec::new(),
-        group: None,
-        reused: false,
+        ..TargetReport::new(target, Status::Checked)
     }
 }
 
@@ -358,17 +350,12 @@ pub fn diff_prepared(
         )
     };
     TargetReport {
-        name: target.into(),
-        status: Status::Checked,
-        baseline_trust: None,
         baseline: Some(pbase.info.clone()),
         deployed: Some(pdep.info.clone()),
         findings,
         changes: Some(changes.len()),
         text_diff: Some(text_diff),
-        resolved: Vec::new(),
-        group: None,
-        reused: false,
+        ..TargetReport::new(target, Status::Checked)
     }
 }
 

@@ -420,19 +420,19 @@ fn env_hash(vars: &[EnvVar], d: &Digester) -> String {
     d.keyed_hash(text.as_bytes())
 }
 
-fn error_report(t: &Target, message: String) -> TargetReport {
-    TargetReport {
-        name: t.name.clone(),
-        status: Status::Error { message },
-        baseline_trust: None,
-        baseline: None,
-        deployed: None,
-        findings: Vec::new(),
-        changes: None,
-        text_diff: None,
-        resolved: Vec::new(),
-        group: t.group.clone(),
-        reused: false,
+impl Outcome {
+    /// A target that could not be checked: its error, and the hashes known so far.
+    fn failed(t: &Target, message: String, hashes: Hashes) -> Outcome {
+        Outcome {
+            report: TargetReport {
+                group: t.group.clone(),
+                ..TargetReport::new(t.name.clone(), Status::Error { message })
+            },
+            facts: None,
+            hashes,
+            saved: None,
+            verified_baseline: None,
+        }
     }
 }
 
@@ -456,25 +456,13 @@ pub fn check_target(
     let fetched = match source::fetch(&t.source, &loaded.base_dir) {
         Ok(f) => f,
         Err(e) => {
-            return Outcome {
-                report: error_report(t, e.to_string()),
-                facts: None,
-                hashes: Hashes::default(),
-                saved: None,
-                verified_baseline: None,
-            };
+            return Outcome::failed(t, e.to_string(), Hashes::default());
         }
     };
     let vars = match source::fetch_env(&t.env, &loaded.base_dir, &fetched) {
         Ok(v) => v,
         Err(e) => {
-            return Outcome {
-                report: error_report(t, e.to_string()),
-                facts: None,
-                hashes: Hashes::default(),
-                saved: None,
-                verified_baseline: None,
-            };
+            return Outcome::failed(t, e.to_string(), Hashes::default());
         }
     };
     let version = version_of(loaded, t);
@@ -495,13 +483,7 @@ pub fn check_target(
     let (base_bytes, trust) = match baselines.get(&t.baseline) {
         Ok(b) => b,
         Err(e) => {
-            return Outcome {
-                report: error_report(t, e),
-                facts: None,
-                hashes,
-                saved: None,
-                verified_baseline: None,
-            };
+            return Outcome::failed(t, e, hashes);
         }
     };
     let base_hash = blake3::hash(&base_bytes).to_hex().to_string();
@@ -552,25 +534,13 @@ pub fn check_target(
     let base = match baselines.prepared(&t.baseline, version, &base_bytes, &label, d) {
         Ok(p) => p,
         Err(e) => {
-            return Outcome {
-                report: error_report(t, format!("baseline {e}")),
-                facts: None,
-                hashes,
-                saved: None,
-                verified_baseline: None,
-            };
+            return Outcome::failed(t, format!("baseline {e}"), hashes);
         }
     };
     let dep = match registry::build(&fetched.bytes, &fetched.label, &vars, &opts) {
         Ok(c) => c,
         Err(e) => {
-            return Outcome {
-                report: error_report(t, e.to_string()),
-                facts: None,
-                hashes,
-                saved: None,
-                verified_baseline: None,
-            };
+            return Outcome::failed(t, e.to_string(), hashes);
         }
     };
     let prepared = evaluate::Prepared::new(std::borrow::Cow::Borrowed(&dep), d);
@@ -767,13 +737,7 @@ pub fn check(
         .into_iter()
         .zip(targets)
         .map(|(o, t)| {
-            o.unwrap_or_else(|| Outcome {
-                report: error_report(t, "internal: no result".into()),
-                facts: None,
-                hashes: Hashes::default(),
-                saved: None,
-                verified_baseline: None,
-            })
+            o.unwrap_or_else(|| Outcome::failed(t, "internal: no result".into(), Hashes::default()))
         })
         .collect();
     let now: Vec<(&SavedKey, &TargetReport)> = outcomes

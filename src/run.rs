@@ -124,17 +124,8 @@ pub fn run(
     let meta = waivers.meta_findings();
     if !meta.is_empty() {
         reports.push(TargetReport {
-            name: "waivers".into(),
-            status: Status::Checked,
-            baseline_trust: None,
-            baseline: None,
-            deployed: None,
             findings: meta,
-            changes: None,
-            text_diff: None,
-            resolved: Vec::new(),
-            group: None,
-            reused: false,
+            ..TargetReport::new("waivers", Status::Checked)
         });
     }
     let mut report = Report::new("check", reports, fail_on);

@@ -37,17 +37,8 @@ fn finding(fingerprint: &str) -> Finding {
 
 fn target(name: &str, fingerprints: &[&str]) -> TargetReport {
     TargetReport {
-        name: name.into(),
-        status: Status::Checked,
-        baseline_trust: None,
-        baseline: None,
-        deployed: None,
         findings: fingerprints.iter().map(|fp| finding(fp)).collect(),
-        changes: None,
-        text_diff: None,
-        resolved: Vec::new(),
-        group: None,
-        reused: false,
+        ..TargetReport::new(name, Status::Checked)
     }
 }
 

@@ -6,6 +6,9 @@
 //! registry without auth does) gives the findings the report formats render, and the SARIF of
 //! a probe is checked by Microsoft's SARIF Multitool when it is installed.
 
+#[path = "fixtures/probe/harness.rs"]
+mod harness;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -389,31 +392,7 @@ fn in_a_fleet_an_unreachable_probe_is_one_finding_and_other_targets_are_unaffect
     let closed = closed_port();
     let baseline = "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /var/lib/registry\nauth:\n  htpasswd:\n    realm: r\n    path: /etc/registry/htpasswd\nhttp:\n  addr: :5000\n";
     let drifted = "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /var/lib/registry\n  delete:\n    enabled: true\nhttp:\n  addr: :5000\n";
-    let repo = d.join("baselines");
-    std::fs::create_dir_all(&repo).unwrap();
-    std::fs::write(repo.join("registry.yml"), baseline).unwrap();
-    for args in [
-        &["init", "-q", "-b", "main"][..],
-        &["add", "registry.yml"],
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-            "commit",
-            "-qm",
-            "baseline",
-        ],
-    ] {
-        let o = Command::new("git")
-            .args(args)
-            .current_dir(&repo)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "git {args:?}: {o:?}");
-    }
+    harness::unsigned_baseline_repo(&d.join("baselines"), baseline);
     std::fs::write(d.join("same.yml"), baseline).unwrap();
     std::fs::write(d.join("drifted.yml"), drifted).unwrap();
     let target = |name: &str, file: &str, probe: Option<String>| {

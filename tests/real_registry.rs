@@ -432,31 +432,7 @@ impl Fleet {
     fn new(c: &Case, baseline: &str, deployed: &str) -> Fleet {
         let root = tempfile::tempdir().expect("tempdir");
         let r = root.path();
-        let repo = r.join("baselines");
-        std::fs::create_dir_all(&repo).unwrap();
-        std::fs::write(repo.join("registry.yml"), baseline).unwrap();
-        for args in [
-            &["init", "-q", "-b", "main"][..],
-            &["add", "registry.yml"],
-            &[
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@example.com",
-                "-c",
-                "commit.gpgsign=false",
-                "commit",
-                "-qm",
-                "baseline",
-            ],
-        ] {
-            let o = Command::new("git")
-                .args(args)
-                .current_dir(&repo)
-                .output()
-                .expect("git");
-            assert!(o.status.success(), "git {args:?}: {o:?}");
-        }
+        harness::unsigned_baseline_repo(&r.join("baselines"), baseline);
         std::fs::write(r.join("deployed.yml"), deployed).unwrap();
         std::fs::write(
             r.join("regdrift.yml"),

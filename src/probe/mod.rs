@@ -139,23 +139,10 @@ pub struct ProbeUrl {
     pub prefix: String,
 }
 
-/// `url` with any userinfo (`user:token@`) replaced by `***@`, for messages: a URL refused for
-/// carrying credentials must not print them.
-pub fn without_userinfo(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..end].rfind('@') {
-        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
-        None => url.to_owned(),
-    }
-}
-
 impl ProbeUrl {
     pub fn parse(url: &str) -> Result<ProbeUrl, ProbeError> {
         let bad = |why: &str| ProbeError::BadUrl {
-            url: without_userinfo(url),
+            url: crate::registry::redact::strip_userinfo(url),
             why: why.into(),
         };
         let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("no scheme"))?;
@@ -903,17 +890,8 @@ pub fn target_report(
         ),
     };
     TargetReport {
-        name: name.into(),
-        status,
-        baseline_trust: None,
-        baseline: None,
-        deployed: None,
         findings,
-        changes: None,
-        text_diff: None,
-        resolved: Vec::new(),
-        group: None,
-        reused: false,
+        ..TargetReport::new(name, status)
     }
 }
 

@@ -86,6 +86,20 @@ fn freeform(s: &SchemaNode) -> bool {
     matches!(s.ty, Ty::Params | Ty::Any | Ty::Storage | Ty::Auth)
 }
 
+/// `url` with its whole userinfo (`user:token@`, a token alone as the user too) replaced by
+/// `***@`, for messages about a URL refused for carrying credentials. Unlike [`redact_url`],
+/// which keeps the user name, nothing of the userinfo is left.
+pub fn strip_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
 /// A URL without the password of its userinfo and without its query string.
 pub fn redact_url(s: &str) -> String {
     let (base, had_query) = match s.split_once('?') {

@@ -66,20 +66,25 @@ fn encode(name: &str) -> String {
     out
 }
 
+/// How every marker starts.
+const MARKER_START: &str = "<!-- regdrift:target=";
+
 /// The hidden marker of a target's issue or pull request.
 pub fn marker(target: &str, fingerprint: &str) -> String {
     format!(
-        "<!-- regdrift:target={} fingerprint={fingerprint} -->",
+        "{MARKER_START}{} fingerprint={fingerprint} -->",
         encode(target)
     )
 }
 
 /// True when `body` carries the marker of `target` (any fingerprint).
 pub fn has_marker(body: &str, target: &str) -> bool {
-    body.contains(&format!(
-        "<!-- regdrift:target={} fingerprint=",
-        encode(target)
-    ))
+    body.contains(&format!("{MARKER_START}{} fingerprint=", encode(target)))
+}
+
+/// True when `body` carries a marker of any target: an item regdrift made.
+pub fn has_any_marker(body: &str) -> bool {
+    body.contains(MARKER_START)
 }
 
 /// The drift fingerprint of a target: blake3 of its sorted fingerprints of findings that are
@@ -261,19 +266,7 @@ mod tests {
     use crate::report::Status;
 
     fn target(name: &str) -> TargetReport {
-        TargetReport {
-            name: name.into(),
-            status: Status::Checked,
-            baseline_trust: None,
-            baseline: None,
-            deployed: None,
-            findings: Vec::new(),
-            changes: None,
-            text_diff: None,
-            resolved: Vec::new(),
-            group: None,
-            reused: false,
-        }
+        TargetReport::new(name, Status::Checked)
     }
 
     #[test]

@@ -465,7 +465,7 @@ async fn add_unlabelled_items(
             continue;
         };
         for item in open {
-            let ours = item.body.contains("<!-- regdrift:target=");
+            let ours = body::has_any_marker(&item.body);
             if ours && !state.items.iter().any(|i| i.number == item.number) {
                 state.items.push(item);
                 found = true;

@@ -766,8 +766,6 @@ mod tests {
 
     fn report(name: &str, findings: Vec<Finding>) -> TargetReport {
         TargetReport {
-            name: name.into(),
-            status: Status::Checked,
             baseline_trust: Some(TrustInfo {
                 verified: true,
                 repo: "baselines".into(),
@@ -781,14 +779,8 @@ mod tests {
                 detached_signature: false,
                 warning: None,
             }),
-            baseline: None,
-            deployed: None,
             findings,
-            changes: None,
-            text_diff: None,
-            resolved: Vec::new(),
-            group: None,
-            reused: false,
+            ..TargetReport::new(name, Status::Checked)
         }
     }
 

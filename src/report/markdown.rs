@@ -147,17 +147,8 @@ mod tests {
     #[test]
     fn the_diff_fence_is_longer_than_any_backtick_run_in_the_diff() {
         let t = TargetReport {
-            name: "t".into(),
-            status: Status::Checked,
-            baseline_trust: None,
-            baseline: None,
-            deployed: None,
-            findings: Vec::new(),
-            changes: None,
             text_diff: Some("+  realm: x````\n![img](https://evil/)\n".into()),
-            resolved: Vec::new(),
-            group: None,
-            reused: false,
+            ..TargetReport::new("t", Status::Checked)
         };
         let md = super::render(&Report::new("check", vec![t], Severity::Low), 60_000);
         assert!(md.contains("`````diff\n"), "{md}");

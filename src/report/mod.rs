@@ -177,6 +177,25 @@ pub struct TargetReport {
     pub reused: bool,
 }
 
+impl TargetReport {
+    /// A report of `name` with `status` and nothing else yet (no configs, findings or diff).
+    pub fn new(name: impl Into<String>, status: Status) -> TargetReport {
+        TargetReport {
+            name: name.into(),
+            status,
+            baseline_trust: None,
+            baseline: None,
+            deployed: None,
+            findings: Vec::new(),
+            changes: None,
+            text_diff: None,
+            resolved: Vec::new(),
+            group: None,
+            reused: false,
+        }
+    }
+}
+
 /// Counts by severity of findings that are not waived.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
