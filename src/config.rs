@@ -263,9 +263,9 @@ impl Target {
 }
 
 fn positive_duration(s: &str, what: &str) -> Result<(), String> {
-    match crate::registry::resolve::go_parse_duration(s.trim()) {
-        Some(ns) if ns > 0 => Ok(()),
-        _ => Err(format!(
+    match crate::registry::resolve::positive_duration(s) {
+        Some(_) => Ok(()),
+        None => Err(format!(
             "{what}: {s:?} is not a positive duration; write e.g. 500ms, 5s or 1m30s"
         )),
     }

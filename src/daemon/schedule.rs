@@ -32,7 +32,7 @@ use std::time::Duration;
 use croner::parser::{CronParser, Seconds};
 
 use crate::config::Schedule;
-use crate::registry::resolve::go_parse_duration;
+use crate::registry::resolve::positive_duration;
 
 /// Where `/healthz` and `/metrics` listen unless `schedule.listen` says otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9465";
@@ -93,12 +93,9 @@ pub fn validate_cron(expr: &str) -> Result<(), String> {
 
 /// `schedule.jitter`: a positive Go duration.
 pub fn parse_jitter(s: &str) -> Result<Duration, String> {
-    match go_parse_duration(s.trim()) {
-        Some(ns) if ns > 0 => Ok(Duration::from_nanos(ns.unsigned_abs())),
-        _ => Err(format!(
-            "schedule.jitter: {s:?} is not a positive duration; write e.g. 30s or 5m"
-        )),
-    }
+    positive_duration(s).ok_or_else(|| {
+        format!("schedule.jitter: {s:?} is not a positive duration; write e.g. 30s or 5m")
+    })
 }
 
 /// `schedule.listen`: `host:port`, or `off` (no HTTP endpoint).

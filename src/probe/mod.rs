@@ -897,12 +897,9 @@ pub fn target_report(
 
 /// Parses a probe timeout (Go duration, e.g. `500ms`, `5s`).
 pub fn parse_timeout(s: &str) -> Result<Duration, String> {
-    match crate::registry::resolve::go_parse_duration(s.trim()) {
-        Some(ns) if ns > 0 => Ok(Duration::from_nanos(ns as u64)),
-        _ => Err(format!(
-            "probe timeout {s:?} is not a positive duration; write e.g. 500ms, 5s or 1m"
-        )),
-    }
+    crate::registry::resolve::positive_duration(s).ok_or_else(|| {
+        format!("probe timeout {s:?} is not a positive duration; write e.g. 500ms, 5s or 1m")
+    })
 }
 
 #[cfg(test)]

@@ -128,6 +128,14 @@ pub fn go_parse_bool(s: &str) -> Option<bool> {
     }
 }
 
+/// A positive Go duration (`500ms`, `5s`, `1m30s`) as a [`std::time::Duration`]: the form of
+/// regdrift's own timeouts, intervals and jitter. `None` for anything else, zero included.
+pub fn positive_duration(s: &str) -> Option<std::time::Duration> {
+    go_parse_duration(s.trim())
+        .filter(|ns| *ns > 0)
+        .map(|ns| std::time::Duration::from_nanos(ns.unsigned_abs()))
+}
+
 /// Go's time.ParseDuration (e.g. "1h30m", "300ms", "-1.5h", "0"); returns nanoseconds; None on
 /// error (including overflow). Units ns us µs μs ms s m h.
 pub fn go_parse_duration(s: &str) -> Option<i64> {

@@ -481,10 +481,9 @@ fn settings_of(loaded: &Loaded) -> Result<(&GitHubSettings, Duration), Remediate
         .github
         .as_ref()
         .ok_or(RemediateError::NotConfigured)?;
-    let ns = crate::registry::resolve::go_parse_duration(gh.write_interval.trim())
-        .filter(|n| *n > 0)
+    let interval = crate::registry::resolve::positive_duration(&gh.write_interval)
         .ok_or_else(|| RemediateError::Interval(gh.write_interval.clone()))?;
-    Ok((gh, Duration::from_nanos(ns.unsigned_abs())))
+    Ok((gh, interval))
 }
 
 /// Remediates after a run, inside a caller's async runtime (the daemon): plans against

@@ -26,7 +26,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::error::SourceError;
-use crate::registry::resolve::go_parse_duration;
+use crate::registry::resolve::positive_duration;
 
 /// The most a program may print on standard output: 8 MiB.
 pub const STDOUT_LIMIT: usize = 8 << 20;
@@ -57,13 +57,10 @@ pub fn display_command(argv: &[String]) -> String {
 
 /// Parses a Go duration for a command's timeout; it must be positive.
 pub fn parse_timeout(timeout: &str, command: &str) -> Result<Duration, SourceError> {
-    match go_parse_duration(timeout.trim()) {
-        Some(ns) if ns > 0 => Ok(Duration::from_nanos(ns.unsigned_abs())),
-        _ => Err(SourceError::InvalidTimeout {
-            command: command.to_owned(),
-            timeout: timeout.to_owned(),
-        }),
-    }
+    positive_duration(timeout).ok_or_else(|| SourceError::InvalidTimeout {
+        command: command.to_owned(),
+        timeout: timeout.to_owned(),
+    })
 }
 
 /// Variables holding regdrift's own secrets, never passed to a command source.
