@@ -697,6 +697,17 @@ pub fn group_consistency(targets: &[&Target], outcomes: &mut [Outcome]) {
     }
 }
 
+/// A finished fleet check.
+pub struct Checked {
+    /// One per selected target, in order.
+    pub outcomes: Vec<Outcome>,
+    /// Trust warnings to print once (unverified baselines used with allow_unsigned).
+    pub warnings: Vec<String>,
+    /// Whether each baseline of the selected targets verified, by path: from this run's cache,
+    /// so each baseline is verified once per run (metrics count the failures).
+    pub baselines_verified: BTreeMap<String, bool>,
+}
+
 /// Checks every selected target with bounded concurrency; `progress` is called after each.
 pub fn check(
     loaded: &Loaded,
@@ -705,7 +716,7 @@ pub fn check(
     waivers: &Waivers,
     opts: &CheckOptions,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Result<(Vec<Outcome>, Vec<String>), String> {
+) -> Result<Checked, String> {
     let baselines = Baselines::new(loaded)?;
     let state = loaded.state_dir();
     let _ = std::fs::create_dir_all(&state);
@@ -762,6 +773,19 @@ pub fn check(
             }
         }
     }
+    // Baselines of targets that stopped before theirs (an unreadable source) are verified
+    // here, so the map covers every selected target; the others come from the cache.
+    let baselines_verified = targets
+        .iter()
+        .map(|t| {
+            let ok = matches!(baselines.get(&t.baseline), Ok((_, trust)) if trust.verified);
+            (t.baseline.clone(), ok)
+        })
+        .collect();
     let warnings = baselines.warnings.into_inner().unwrap_or_default();
-    Ok((outcomes, warnings))
+    Ok(Checked {
+        outcomes,
+        warnings,
+        baselines_verified,
+    })
 }

@@ -60,6 +60,8 @@ pub struct RunOutput {
     /// Per target name: the baseline bytes it was compared against, only when they were
     /// verified in this run and the target was checked. Remediation writes nothing else.
     pub verified_baselines: HashMap<String, std::sync::Arc<[u8]>>,
+    /// Per baseline path of the selected targets: whether it verified in this run.
+    pub baselines_verified: std::collections::BTreeMap<String, bool>,
 }
 
 /// The severity a run fails on: the request's, else the config's, else low.
@@ -105,9 +107,12 @@ pub fn run(
     let history = History::open(&state)?;
     let previous = history.fold()?;
     let mut warnings = previous.warnings.clone();
-    let (outcomes, trust_warnings) =
-        fleet::check(loaded, &targets, &digester, &waivers, &opts, progress)
-            .map_err(anyhow::Error::msg)?;
+    let fleet::Checked {
+        outcomes,
+        warnings: trust_warnings,
+        baselines_verified,
+    } = fleet::check(loaded, &targets, &digester, &waivers, &opts, progress)
+        .map_err(anyhow::Error::msg)?;
     warnings.extend(trust_warnings);
     let hashes: HashMap<String, fleet::Hashes> = outcomes
         .iter()
@@ -148,5 +153,6 @@ pub fn run(
         run_id,
         history: history.path().to_path_buf(),
         verified_baselines,
+        baselines_verified,
     })
 }

@@ -152,14 +152,15 @@ fn run_fleet_case(dir: &Path) -> Result<Vec<Finding>, String> {
         incremental: false,
     };
     let targets: Vec<_> = loaded.config.targets.iter().collect();
-    let (outcomes, _) = regdrift::fleet::check(
+    let outcomes = regdrift::fleet::check(
         &loaded,
         &targets,
         &Digester::from_material("fixtures"),
         &Waivers::none(),
         &opts,
         &|_, _| {},
-    )?;
+    )?
+    .outcomes;
     for o in &outcomes {
         if let regdrift::report::Status::Error { message } = &o.report.status {
             return Err(format!("target {}: {message}", o.report.name));

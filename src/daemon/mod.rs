@@ -45,7 +45,6 @@ use tokio::sync::watch;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::config::{self, Loaded};
-use crate::fleet::Baselines;
 use crate::run::{self, RunOutput, RunRequest};
 use metrics::{Metrics, ReportFacts, RunFacts};
 use schedule::Plan;
@@ -285,7 +284,11 @@ struct Done {
 /// verification state of the fleet's baselines, then the after-run hook.
 fn blocking_run(loaded: &Loaded, hook: Option<&dyn AfterRun>) -> Outcome {
     let result = run::run(loaded, &RunRequest::default(), &|_, _| {});
-    let baselines = verify_baselines(loaded);
+    // The run verified each baseline once; a run that failed as a whole says nothing of them.
+    let baselines = result
+        .as_ref()
+        .map(|out| out.baselines_verified.clone())
+        .unwrap_or_default();
     let hook_error = match (&result, hook) {
         (Ok(out), Some(h)) => h.after_run(out, loaded).err().map(|e| format!("{e:#}")),
         _ => None,
@@ -299,27 +302,6 @@ fn blocking_run(loaded: &Loaded, hook: Option<&dyn AfterRun>) -> Outcome {
         }),
         baselines,
         hook_error,
-    }
-}
-
-/// Whether each baseline of the fleet verifies now (one verification per baseline file): the
-/// report only says it for targets that got as far as their baseline.
-fn verify_baselines(loaded: &Loaded) -> std::collections::BTreeMap<String, bool> {
-    let paths: std::collections::BTreeSet<&str> = loaded
-        .config
-        .targets
-        .iter()
-        .map(|t| t.baseline.as_str())
-        .collect();
-    match Baselines::new(loaded) {
-        Ok(b) => paths
-            .into_iter()
-            .map(|p| {
-                let ok = matches!(b.get(p), Ok((_, trust)) if trust.verified);
-                (p.to_string(), ok)
-            })
-            .collect(),
-        Err(_) => paths.into_iter().map(|p| (p.to_string(), false)).collect(),
     }
 }
 
@@ -624,10 +606,12 @@ mod tests {
     }
 
     #[test]
-    fn verify_baselines_marks_unverified_baselines() {
+    fn a_run_reports_which_baselines_did_not_verify() {
         let dir = fleet(false);
         let loaded = config::load(&dir.path().join("regdrift.yml")).unwrap();
-        let b = verify_baselines(&loaded);
+        let b = run::run(&loaded, &RunRequest::default(), &|_, _| {})
+            .unwrap()
+            .baselines_verified;
         assert_eq!(b, [("base.yml".to_string(), false)].into());
     }
 }
