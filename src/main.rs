@@ -179,16 +179,26 @@ fn write_json<T: serde::Serialize>(path: Option<&std::path::Path>, value: &T) ->
 }
 
 fn emit(report: &Report, r: &ReportArgs, with_diff: bool) -> Result<ExitCode> {
+    render(report, r.format, r.output.as_deref(), with_diff)
+}
+
+/// Writes `report` in `format` to `output` (stdout when none); the exit status is the report's.
+fn render(
+    report: &Report,
+    format: ReportFormat,
+    output: Option<&std::path::Path>,
+    with_diff: bool,
+) -> Result<ExitCode> {
     let exit = ExitCode::from(report.summary.exit_code);
-    let text = match r.format {
-        ReportFormat::Json => return write_json(r.output.as_deref(), report).map(|()| exit),
+    let text = match format {
+        ReportFormat::Json => return write_json(output, report).map(|()| exit),
         ReportFormat::Sarif => {
-            return write_json(r.output.as_deref(), &report::sarif::render(report)).map(|()| exit);
+            return write_json(output, &report::sarif::render(report)).map(|()| exit);
         }
         ReportFormat::Human => report::human::render(
             report,
             show::Style {
-                color: use_color(r.output.is_some()),
+                color: use_color(output.is_some()),
             },
             with_diff,
         ),
@@ -196,7 +206,7 @@ fn emit(report: &Report, r: &ReportArgs, with_diff: bool) -> Result<ExitCode> {
             report::markdown::render(report, report::markdown::GITHUB_BODY_LIMIT)
         }
     };
-    write_output(r.output.as_deref(), &text)?;
+    write_output(output, &text)?;
     Ok(exit)
 }
 
@@ -477,16 +487,7 @@ fn run_check(a: &CheckArgs) -> Result<ExitCode> {
     for w in &out.warnings {
         eprintln!("regdrift: warning: {w}");
     }
-    let r = ReportArgs {
-        format: a.format,
-        output: a.output.clone(),
-        fail_on: fail_on.to_string(),
-        waivers: None,
-        today: None,
-        registry_version: "3.1".into(),
-        max_config_size: regdrift::registry::yaml::DEFAULT_MAX_BYTES,
-    };
-    let code = emit(&out.report, &r, false)?;
+    let code = render(&out.report, a.format, a.output.as_deref(), false)?;
     if !a.remediate {
         return Ok(code);
     }
@@ -617,16 +618,7 @@ fn run_daemon(a: &DaemonArgs) -> Result<ExitCode> {
 fn run_report(a: &ReportFileArgs) -> Result<ExitCode> {
     let report = report::saved::load(&a.report)?;
     if !a.github {
-        let r = ReportArgs {
-            format: a.format,
-            output: a.output.clone(),
-            fail_on: report.summary.fail_on.to_string(),
-            waivers: None,
-            today: None,
-            registry_version: "3.1".into(),
-            max_config_size: regdrift::registry::yaml::DEFAULT_MAX_BYTES,
-        };
-        emit(&report, &r, true)?;
+        render(&report, a.format, a.output.as_deref(), true)?;
         return Ok(ExitCode::SUCCESS);
     }
     let env_file = |name: &str| {
