@@ -775,11 +775,13 @@ pub fn check(
     }
     // Baselines of targets that stopped before theirs (an unreadable source) are verified
     // here, so the map covers every selected target; the others come from the cache.
-    let baselines_verified = targets
-        .iter()
-        .map(|t| {
-            let ok = matches!(baselines.get(&t.baseline), Ok((_, trust)) if trust.verified);
-            (t.baseline.clone(), ok)
+    let paths: std::collections::BTreeSet<&str> =
+        targets.iter().map(|t| t.baseline.as_str()).collect();
+    let baselines_verified = paths
+        .into_iter()
+        .map(|p| {
+            let ok = matches!(baselines.get(p), Ok((_, trust)) if trust.verified);
+            (p.to_owned(), ok)
         })
         .collect();
     let warnings = baselines.warnings.into_inner().unwrap_or_default();
